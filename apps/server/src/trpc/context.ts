@@ -1,0 +1,29 @@
+import type { Catalog } from "@seatdesk/domain";
+import type { Database } from "@seatdesk/db";
+import type { ConsoleSession } from "../auth/sessions";
+import type { Clock } from "../clock";
+import type { Log } from "../log";
+
+/** What the server is made of; injected, so PGlite, PostgreSQL and tests plug in the same way. */
+export interface Deps {
+  database: Database;
+  clock: Clock;
+  log: Log;
+  catalog: Catalog;
+  /** Regions an account may have a profile in (DESIGN.md §1). */
+  regions: readonly { id: string; name: string }[];
+}
+
+/** The cookie side of a request, so procedures never touch node:http. */
+export interface CookieJar {
+  get(name: string): string | undefined;
+  set(name: string, value: string, options: { maxAgeSeconds: number }): void;
+  clear(name: string): void;
+}
+
+export interface Context extends Deps {
+  /** The session token from the cookie, when there is one. */
+  sessionToken: string | undefined;
+  session: ConsoleSession | null;
+  cookies: CookieJar;
+}

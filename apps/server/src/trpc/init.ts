@@ -1,0 +1,77 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { and, eq } from "drizzle-orm";
+import { z, ZodError } from "zod";
+import { profiles } from "@seatdesk/db";
+import type { Context } from "./context";
+import { toTRPCError } from "./errors";
+
+/** "userIds.3: Invalid UUID; tier: Invalid option" — every input error names its field. */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join(".") : "input"}: ${i.message}`)
+    .join("; ");
+}
+
+const t = initTRPC.context<Context>().create({
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const zod = error.cause instanceof ZodError ? error.cause : null;
+    return {
+      message: zod ? describeZodError(zod) : shape.message,
+      code: shape.code,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        fields: zod ? zod.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain and database failures become safe tRPC errors here, once for every procedure. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = toTRPCError(result.error);
+    if (mapped !== result.error) throw mapped;
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+/** Signed in to the console: the tenant is the session's account, and only it. */
+export const consoleProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  return next({ ctx: { session: ctx.session, accountId: ctx.session.accountId } });
+});
+
+/** Owners and admins change things; viewers read only. */
+export const adminProcedure = consoleProcedure.use(({ ctx, next }) => {
+  if (ctx.session.role === "viewer") throw new TRPCError({ code: "FORBIDDEN", message: "Viewers cannot change anything" });
+  return next();
+});
+
+export const profileInput = z.object({ profileId: z.uuid() });
+
+async function loadProfile(ctx: Context & { accountId: string }, profileId: string) {
+  const [profile] = await ctx.database.db
+    .select()
+    .from(profiles)
+    .where(and(eq(profiles.accountId, ctx.accountId), eq(profiles.id, profileId)));
+  if (!profile) throw new TRPCError({ code: "NOT_FOUND", message: "profileId: no such profile in this account" });
+  return profile;
+}
+
+/** A procedure inside one of the account's profiles; another account's profile is NOT_FOUND. */
+export const profileProcedure = consoleProcedure.input(profileInput).use(async ({ ctx, input, next }) =>
+  next({ ctx: { profile: await loadProfile(ctx, input.profileId) } }),
+);
+export const profileAdminProcedure = adminProcedure.input(profileInput).use(async ({ ctx, input, next }) =>
+  next({ ctx: { profile: await loadProfile(ctx, input.profileId) } }),
+);

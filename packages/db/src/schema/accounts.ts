@@ -1,0 +1,57 @@
+import { sql } from "drizzle-orm";
+import { boolean, foreignKey, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { accountId, createdAt, instant, newId } from "./columns";
+import { adminRoleEnum, cancelAccessEnum } from "./enums";
+
+export const accounts = pgTable("accounts", {
+  id: uuid().primaryKey().defaultRandom(),
+  name: text().notNull(),
+  createdAt: createdAt(),
+});
+
+/** People who sign in to the console (not directory users). E-mail is the sign-in name, unique across accounts. */
+export const consoleAdmins = pgTable(
+  "console_admins",
+  {
+    accountId: accountId().references(() => accounts.id),
+    id: newId(),
+    email: text().notNull(),
+    name: text().notNull(),
+    role: adminRoleEnum().notNull(),
+    passwordHash: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] }), uniqueIndex("console_admins_email_uq").on(sql`lower(${t.email})`)],
+);
+
+/** Console sessions. Only the SHA-256 of the cookie's token is stored. */
+export const consoleSessions = pgTable(
+  "console_sessions",
+  {
+    tokenHash: text().primaryKey(),
+    accountId: accountId(),
+    adminId: uuid().notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: instant().notNull(),
+    expiresAt: instant().notNull(),
+  },
+  (t) => [
+    foreignKey({ columns: [t.accountId, t.adminId], foreignColumns: [consoleAdmins.accountId, consoleAdmins.id] }).onDelete("cascade"),
+    index("console_sessions_admin_idx").on(t.accountId, t.adminId),
+  ],
+);
+
+/** An account's presence in one region: at most one per account and region (DESIGN.md §1). */
+export const profiles = pgTable(
+  "profiles",
+  {
+    accountId: accountId().references(() => accounts.id),
+    id: newId(),
+    region: text().notNull(),
+    name: text().notNull(),
+    overagesEnabled: boolean().notNull().default(false),
+    cancelAccess: cancelAccessEnum().notNull().default("end-of-month"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] }), uniqueIndex("profiles_account_region_uq").on(t.accountId, t.region)],
+);

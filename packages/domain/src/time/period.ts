@@ -1,0 +1,31 @@
+/**
+ * A period is a calendar month in UTC, [start of the 1st, start of the next 1st) (DESIGN.md §1).
+ * An instant belongs to exactly one period: 00:00:00.000 on the 1st is the new month (edge case 1).
+ */
+export interface Period {
+  /** "YYYY-MM" */
+  id: string;
+  start: Date;
+  end: Date;
+}
+
+export function periodOf(instant: Date): Period {
+  const y = instant.getUTCFullYear();
+  const m = instant.getUTCMonth();
+  return periodFromParts(y, m);
+}
+
+export function periodFromParts(year: number, monthIndex: number): Period {
+  const start = new Date(Date.UTC(year, monthIndex, 1));
+  const end = new Date(Date.UTC(year, monthIndex + 1, 1));
+  const id = `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, "0")}`;
+  return { id, start, end };
+}
+
+export function nextPeriod(p: Period): Period {
+  return periodOf(p.end);
+}
+
+export function daysInPeriod(p: Period): number {
+  return Math.round((p.end.getTime() - p.start.getTime()) / 86_400_000);
+}
