@@ -24,23 +24,27 @@ const database = await connect({ url, dataDir: url ? undefined : join(dataDir, "
 await database.migrate();
 
 const demoAdminEmail = "admin@northwind.example";
-const credentialsFile = join(dataDir, "demo-admin.json");
+// Embedded: the demo sign-in is kept beside the data and printed at every start.
+// PostgreSQL (with SEATDESK_DEMO=1): printed once, at the start that seeds it, and kept nowhere.
+const credentialsFile = url ? null : join(dataDir, "demo-admin.json");
 const seedWanted = !url || env.SEATDESK_DEMO === "1";
 const [anyAccount] = await database.db.select({ id: accounts.id }).from(accounts).limit(1);
+let seededNow: { email: string; password: string } | null = null;
 if (seedWanted && !anyAccount) {
   const password = generatePassword();
   await seedDemo(database.db, { catalog: defaultCatalog, now: systemClock.now(), adminEmail: demoAdminEmail, adminPassword: password });
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(credentialsFile, JSON.stringify({ email: demoAdminEmail, password }), { mode: 0o600 });
+  seededNow = { email: demoAdminEmail, password };
+  if (credentialsFile) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(credentialsFile, JSON.stringify(seededNow), { mode: 0o600 });
+  }
 }
 
 const server = createServer(createApp({ database, clock: systemClock, log, catalog: defaultCatalog, regions: defaultRegions }, { staticDir }));
 server.listen(port, () => {
   const lines = [`Seatdesk is running at http://localhost:${port}  (database: ${database.kind}${url ? "" : `, data in ${isAbsolute(dataDir) ? dataDir : resolve(dataDir)}`})`];
-  if (existsSync(credentialsFile)) {
-    const { email, password } = JSON.parse(readFileSync(credentialsFile, "utf8")) as { email: string; password: string };
-    lines.push(`Sign in as ${email} with password ${password}`);
-  }
+  const demo = credentialsFile && existsSync(credentialsFile) ? (JSON.parse(readFileSync(credentialsFile, "utf8")) as { email: string; password: string }) : seededNow;
+  if (demo) lines.push(`Sign in as ${demo.email} with password ${demo.password}${credentialsFile ? "" : " (shown once: it is stored nowhere)"}`);
   if (!existsSync(staticDir)) lines.push("(the console's pages are not built: run `pnpm --filter @seatdesk/web build`)");
   process.stdout.write(`${lines.join("\n")}\n`);
 });

@@ -18,7 +18,7 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
     return {
-      message: zod ? describeZodError(zod) : shape.message,
+      message: shape.message,
       code: shape.code,
       data: {
         code: shape.data.code,
@@ -37,6 +37,8 @@ export const createCallerFactory = t.createCallerFactory;
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
+    const zod = result.error.cause instanceof ZodError ? result.error.cause : null;
+    if (zod) throw new TRPCError({ code: "BAD_REQUEST", message: describeZodError(zod), cause: zod });
     const mapped = toTRPCError(result.error);
     if (mapped !== result.error) throw mapped;
   }

@@ -1,6 +1,5 @@
-import { z } from "zod";
 import { DomainError } from "../errors/domain-error";
-import { tierIds, type TierId } from "./tier";
+import type { TierId } from "./tier";
 
 export interface Tier {
   id: TierId;
@@ -18,47 +17,18 @@ export interface Catalog {
   overageCentsPerCredit: number;
 }
 
-const tierSchema = z.object({
-  id: z.enum(tierIds),
-  name: z.string().min(1),
-  rank: z.number().int(),
-  priceCents: z.number().int().positive(),
-  allowanceCenticredits: z.number().int().positive(),
-});
-
-const catalogSchema = z.object({
-  tiers: z.array(tierSchema).min(1),
-  overageCentsPerCredit: z.number().int().positive(),
-});
-
 /**
- * Validates a catalog (DESIGN.md §2 "Catalog: it is data, not code paths"):
- * prices and credits positive, ids and ranks unique. Returns the tiers sorted by rank.
+ * The default catalog of DESIGN.md §2: Pro $20 / 1,000, Pro+ $40 / 2,000, Power $200 / 10,000; overage $0.04.
+ * Plain data (a test runs it through loadCatalog), so importing it costs the console no validator.
  */
-export function loadCatalog(input: unknown): Catalog {
-  const parsed = catalogSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue ? issue.path.join(".") : "catalog";
-    throw new DomainError("INVALID_CATALOG", `catalog.${field}: ${issue?.message ?? "invalid"}`, field);
-  }
-  const { tiers, overageCentsPerCredit } = parsed.data;
-  const ids = new Set(tiers.map((t) => t.id));
-  if (ids.size !== tiers.length) throw new DomainError("INVALID_CATALOG", "catalog.tiers: tier ids must be unique", "tiers");
-  const ranks = new Set(tiers.map((t) => t.rank));
-  if (ranks.size !== tiers.length) throw new DomainError("INVALID_CATALOG", "catalog.tiers: ranks must be unique", "tiers");
-  return { tiers: [...tiers].sort((a, b) => a.rank - b.rank), overageCentsPerCredit };
-}
-
-/** The default catalog of DESIGN.md §2: Pro $20 / 1,000, Pro+ $40 / 2,000, Power $200 / 10,000; overage $0.04. */
-export const defaultCatalog: Catalog = loadCatalog({
+export const defaultCatalog: Catalog = {
   tiers: [
     { id: "pro", name: "Pro", rank: 1, priceCents: 2_000, allowanceCenticredits: 100_000 },
     { id: "pro_plus", name: "Pro+", rank: 2, priceCents: 4_000, allowanceCenticredits: 200_000 },
     { id: "power", name: "Power", rank: 3, priceCents: 20_000, allowanceCenticredits: 1_000_000 },
   ],
   overageCentsPerCredit: 4,
-});
+};
 
 export function getTier(catalog: Catalog, id: string): Tier {
   const tier = catalog.tiers.find((t) => t.id === id);

@@ -12,6 +12,10 @@ export const domainErrorCodes = [
   "UNKNOWN_USER",
   "TOO_MANY_TARGETS",
   "INVALID_CATALOG",
+  "PERIOD_CLOSED",
+  "EVENT_IN_FUTURE",
+  "NOT_SUBSCRIBED",
+  "ACCESS_ENDED",
 ] as const;
 export type DomainErrorCode = (typeof domainErrorCodes)[number];
 

@@ -130,3 +130,21 @@ function changeTier(catalog: Catalog, sub: Subscription, to: TierId, now: Date):
   }
   return { subscription: sub, outcome: { kind: "unchanged", tier: sub.tier } };
 }
+
+/**
+ * The first sign-in or usage of a Pending user activates them (DESIGN.md §2, "Active"); every use
+ * moves "last active". An Active or Canceled (access not yet ended) user only has "last active" moved.
+ */
+export function recordActivity(sub: Subscription, at: Date): Subscription {
+  const activated = sub.status === "pending" ? { status: "active" as const, activatedAt: at } : {};
+  const lastActiveAt = sub.lastActiveAt && sub.lastActiveAt.getTime() > at.getTime() ? sub.lastActiveAt : at;
+  return { ...sub, ...activated, lastActiveAt };
+}
+
+/**
+ * A person deleted or set inactive by the identity provider has left: access ends at once, whatever
+ * the profile's `cancelAccess` (DESIGN.md §2, "Canceled"); a Pending subscription is simply removed.
+ */
+export function removeByIdentityProvider(catalog: Catalog, sub: Subscription | null, now: Date): ReconcileResult {
+  return reconcile(catalog, sub, null, now, "immediate");
+}

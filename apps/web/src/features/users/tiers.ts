@@ -1,0 +1,62 @@
+import { defaultCatalog, statusLabels, type SubscriptionStatus, type Tier, type TierId } from "@seatdesk/domain";
+import type { SubscribeResult } from "../../app/trpc";
+import { formatUtc, plural } from "../../lib/format";
+
+/**
+ * The catalog the console shows. The API does not serve the catalog yet, so this is the default one
+ * of DESIGN.md §2, the same data the server starts with.
+ */
+export const catalog = defaultCatalog;
+
+export function tierName(id: TierId): string {
+  return catalog.tiers.find((t) => t.id === id)?.name ?? id;
+}
+
+export function tierById(id: TierId): Tier | undefined {
+  return catalog.tiers.find((t) => t.id === id);
+}
+
+export const notSubscribedLabel = "Not subscribed";
+
+export function statusLabel(status: SubscriptionStatus | null): string {
+  return status ? statusLabels[status] : notSubscribedLabel;
+}
+
+/** What the server did, in one or two sentences: "Subscribed 3 users to Pro+." */
+export function describeResults(results: SubscribeResult["results"], tier: TierId): string {
+  const name = tierName(tier);
+  let done = 0;
+  let unchanged = 0;
+  let inactive = 0;
+  const scheduled = new Map<string, number>();
+  for (const { outcome } of results) {
+    switch (outcome.kind) {
+      case "subscribed":
+      case "restored":
+      case "changed-now":
+      case "upgraded":
+      case "scheduled-change-cleared":
+        done++;
+        break;
+      case "downgrade-scheduled":
+        scheduled.set(outcome.at, (scheduled.get(outcome.at) ?? 0) + 1);
+        break;
+      case "unchanged":
+        unchanged++;
+        break;
+      case "none":
+        inactive++;
+        break;
+      case "removed":
+      case "canceled":
+        // Not an answer subscribing gives; counted nowhere rather than misdescribed.
+        break;
+    }
+  }
+  const parts: string[] = [];
+  if (done > 0) parts.push(`Subscribed ${plural(done, "user")} to ${name}.`);
+  for (const [at, count] of scheduled) parts.push(`${plural(count, "user")} will move down to ${name} on ${formatUtc(at)}.`);
+  if (unchanged > 0) parts.push(`${plural(unchanged, "user")} already had ${name} or a higher tier: no change.`);
+  if (inactive > 0) parts.push(`${plural(inactive, "user")} inactive in the directory ${inactive === 1 ? "was" : "were"} not subscribed.`);
+  return parts.join(" ") || "Nothing changed.";
+}

@@ -1,0 +1,44 @@
+import { type Catalog, getTier } from "../catalog/catalog";
+import type { TierId } from "../catalog/tier";
+import { roundHalfUp } from "../money/round";
+import { daysInPeriod, type Period } from "../time/period";
+import type { MonthLedger } from "./ledger";
+
+/** Profile setting `firstMonth` (DESIGN.md §2, "Charges"). */
+export const firstMonthModes = ["full", "prorated"] as const;
+export type FirstMonthMode = (typeof firstMonthModes)[number];
+
+export interface UserCharge {
+  periodId: string;
+  /** The tier whose price is charged; null: nothing charged (Pending, or not Active this month). */
+  feeTier: TierId | null;
+  feeCents: number;
+  /** Set when the fee is prorated: days paid (counting the activation day) out of the month's days. */
+  proration: { days: number; daysInMonth: number } | null;
+  allowanceCc: number;
+  includedCc: number;
+  overageCc: number;
+  overageCents: number;
+  unbilledCc: number;
+}
+
+/**
+ * The month's charges for one user in one profile (DESIGN.md §2, "Charges"):
+ * fee = the full price of the highest tier held while Active (or, with `firstMonth: prorated`, in the
+ * first paid month, price × days remaining counting the activation day ÷ days in the month);
+ * overage = accepted overage still past the final allowance × the overage price. Each line is
+ * computed exactly and rounded half-up once.
+ */
+export function computeCharge(catalog: Catalog, ledger: MonthLedger, period: Period, firstMonth: FirstMonthMode): UserCharge {
+  const overageCents = roundHalfUp(ledger.overageCc * catalog.overageCentsPerCredit, 100);
+  const base = { periodId: ledger.periodId, includedCc: ledger.includedCc, overageCc: ledger.overageCc, overageCents, unbilledCc: ledger.unbilledCc };
+  if (!ledger.feeTier) return { ...base, feeTier: null, feeCents: 0, proration: null, allowanceCc: 0 };
+  const tier = getTier(catalog, ledger.feeTier);
+  const allowanceCc = tier.allowanceCenticredits;
+  if (firstMonth === "prorated" && ledger.firstActivatedAt) {
+    const daysInMonth = daysInPeriod(period);
+    const days = daysInMonth - ledger.firstActivatedAt.getUTCDate() + 1;
+    return { ...base, feeTier: tier.id, feeCents: roundHalfUp(tier.priceCents * days, daysInMonth), proration: { days, daysInMonth }, allowanceCc };
+  }
+  return { ...base, feeTier: tier.id, feeCents: tier.priceCents, proration: null, allowanceCc };
+}

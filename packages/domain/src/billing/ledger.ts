@@ -1,0 +1,63 @@
+import { type Catalog, getTier, highestTier } from "../catalog/catalog";
+import type { TierId } from "../catalog/tier";
+import type { Subscription } from "../subscription/subscription";
+import type { Period } from "../time/period";
+import type { UsageCounters } from "../usage/split";
+
+/**
+ * One user's month in one profile: what the bill of that month is made of (DESIGN.md §2, "Charges").
+ * Usage is counted per period, so a new month starts fresh at 00:00 UTC on the 1st whether or not
+ * any close has run.
+ */
+export interface MonthLedger extends UsageCounters {
+  periodId: string;
+  /** The highest tier held while Active in the period; it sets the fee and the allowance (edge case 4). null: never Active in it. */
+  feeTier: TierId | null;
+  /** Active at 00:00 on the 1st of the period. */
+  activeAtStart: boolean;
+  /** Became Active in this period without being Active at its start: the first paid month, for `firstMonth: prorated`. */
+  firstActivatedAt: Date | null;
+}
+
+/** The ledger of a period as it opens, from the subscription in force at its start (see inForce). */
+export function openLedger(period: Period, atStart: Subscription | null): MonthLedger {
+  const activeAtStart = atStart?.status === "active";
+  return {
+    periodId: period.id,
+    feeTier: activeAtStart ? atStart.tier : null,
+    activeAtStart,
+    firstActivatedAt: null,
+    includedCc: 0,
+    overageCc: 0,
+    unbilledCc: 0,
+  };
+}
+
+/**
+ * The user holds `tier` while Active at `at` (activation, an upgrade, a restore): the fee tier becomes
+ * the highest held, and the month is re-rated against the larger allowance (DESIGN.md §2, "Upgrade").
+ * "Refund the lower tier, charge the higher tier in full": the month's fee is the highest tier's price.
+ */
+export function noteActive(catalog: Catalog, ledger: MonthLedger, tier: TierId, at: Date): MonthLedger {
+  const feeTier = highestTier(catalog, ledger.feeTier ? [ledger.feeTier, tier] : [tier]);
+  const firstActivatedAt = ledger.activeAtStart ? null : (ledger.firstActivatedAt ?? at);
+  return rerate(catalog, { ...ledger, feeTier, firstActivatedAt });
+}
+
+/** The month's allowance in centicredits: the fee tier's, or for a user never Active this month, their current tier's. */
+export function allowanceOf(catalog: Catalog, ledger: MonthLedger, currentTier: TierId): number {
+  return getTier(catalog, ledger.feeTier ?? currentTier).allowanceCenticredits;
+}
+
+/**
+ * When the allowance grows, accepted overage moves back into the allowance first; unbilled overshoot
+ * stays unbilled (DESIGN.md §2, "overage fee").
+ */
+export function rerate(catalog: Catalog, ledger: MonthLedger): MonthLedger {
+  if (!ledger.feeTier || ledger.overageCc === 0) return ledger;
+  const allowance = getTier(catalog, ledger.feeTier).allowanceCenticredits;
+  const room = Math.max(0, allowance - ledger.includedCc);
+  const moved = Math.min(room, ledger.overageCc);
+  if (moved === 0) return ledger;
+  return { ...ledger, includedCc: ledger.includedCc + moved, overageCc: ledger.overageCc - moved };
+}

@@ -1,0 +1,29 @@
+import { DomainError } from "../errors/domain-error";
+
+/** Credits are metered to 0.01: stored as integer hundredths ("centicredits"). */
+export const centicreditsPerCredit = 100;
+
+/** The largest single event accepted: 1,000,000 credits. Far past any real request; guards arithmetic. */
+export const maxEventCenticredits = 100_000_000;
+
+/**
+ * Parses credits given as a number with at most two decimals (≥ 0.01) into centicredits,
+ * without floating-point drift (1.1 → 110, never 110.00000000000001).
+ */
+export function parseCredits(value: number, field = "credits"): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new DomainError("INVALID_INPUT", `${field}: must be a finite number`, field);
+  const scaled = Math.round(value * centicreditsPerCredit);
+  if (Math.abs(scaled / centicreditsPerCredit - value) > 1e-9) {
+    throw new DomainError("INVALID_INPUT", `${field}: at most two decimals (0.01 credit)`, field);
+  }
+  if (scaled < 1) throw new DomainError("INVALID_INPUT", `${field}: must be at least 0.01`, field);
+  if (scaled > maxEventCenticredits) throw new DomainError("INVALID_INPUT", `${field}: at most ${maxEventCenticredits / centicreditsPerCredit} in one event`, field);
+  return scaled;
+}
+
+/** 123456 → "1,234.56" */
+export function formatCenticredits(cc: number): string {
+  const whole = Math.floor(cc / centicreditsPerCredit).toLocaleString("en-US");
+  const frac = cc % centicreditsPerCredit;
+  return frac === 0 ? whole : `${whole}.${String(frac).padStart(2, "0")}`;
+}

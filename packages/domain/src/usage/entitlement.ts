@@ -1,0 +1,58 @@
+import { inForce, type Subscription } from "../subscription/subscription";
+import { periodOf } from "../time/period";
+import { budgetRoomCenticredits, capRoomCenticredits } from "./limits";
+import type { OverageLimits, UsageCounters } from "./split";
+
+/** Entitlement reasons, in the order they are decided (DESIGN.md §2, edge case 7). */
+export const entitlementReasons = [
+  "ok",
+  "overage",
+  "allowance-used-overage-off",
+  "user-cap-reached",
+  "profile-budget-reached",
+  "not-subscribed",
+  "access-ended",
+] as const;
+export type EntitlementReason = (typeof entitlementReasons)[number];
+
+export interface Entitlement {
+  allowed: boolean;
+  reason: EntitlementReason;
+  allowanceCc: number;
+  usedCc: number;
+  overageUsedCc: number;
+  /** Centicredits left before the next limit; null: no limit ahead (overage with no cap and no budget). */
+  headroomCc: number | null;
+  periodEnd: Date;
+}
+
+/**
+ * May this user use paid features now? Read-only: it neither activates nor moves "last active"
+ * (edge case 7). Allowance left → ok; else overage not allowed → allowance-used-overage-off;
+ * cap used → user-cap-reached; budget used → profile-budget-reached; else allowed as overage.
+ */
+export function decideEntitlement(input: {
+  subscription: Subscription | null;
+  counters: UsageCounters;
+  allowanceCc: number;
+  limits: OverageLimits;
+  now: Date;
+}): Entitlement {
+  const periodEnd = periodOf(input.now).end;
+  const { counters, allowanceCc, limits } = input;
+  const base = { allowanceCc, usedCc: counters.includedCc + counters.overageCc + counters.unbilledCc, overageUsedCc: counters.overageCc, periodEnd };
+  const sub = input.subscription ? inForce(input.subscription, input.now) : null;
+  if (!sub) {
+    const ended = input.subscription?.status === "canceled";
+    return { ...base, allowed: false, reason: ended ? "access-ended" : "not-subscribed", headroomCc: 0 };
+  }
+  const allowanceLeft = allowanceCc - counters.includedCc;
+  if (allowanceLeft > 0) return { ...base, allowed: true, reason: "ok", headroomCc: allowanceLeft };
+  if (!limits.allowed) return { ...base, allowed: false, reason: "allowance-used-overage-off", headroomCc: 0 };
+  const capRoom = capRoomCenticredits(limits.userCap, counters.overageCc);
+  if (capRoom === 0) return { ...base, allowed: false, reason: "user-cap-reached", headroomCc: 0 };
+  const budgetRoom = budgetRoomCenticredits(limits.budgetCents, limits.profileOverageCc, limits.overageCentsPerCredit);
+  if (budgetRoom === 0) return { ...base, allowed: false, reason: "profile-budget-reached", headroomCc: 0 };
+  const headroomCc = capRoom === null ? budgetRoom : budgetRoom === null ? capRoom : Math.min(capRoom, budgetRoom);
+  return { ...base, allowed: true, reason: "overage", headroomCc };
+}

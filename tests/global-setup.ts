@@ -1,0 +1,5 @@
+import { prepareTestDatabase } from "@seatdesk/db/testing";
+
+export default async function setup(): Promise<void> {
+  await prepareTestDatabase();
+}
