@@ -13,6 +13,7 @@ export * from "./usage/credits";
 export * from "./usage/limits";
 export * from "./usage/split";
 export * from "./usage/entitlement";
+export * from "./usage/event";
 export * from "./billing/ledger";
 export * from "./billing/charges";
 export * from "./billing/invoice";

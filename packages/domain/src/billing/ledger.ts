@@ -1,6 +1,6 @@
 import { type Catalog, getTier, highestTier } from "../catalog/catalog";
 import type { TierId } from "../catalog/tier";
-import type { Subscription } from "../subscription/subscription";
+import { inForce, type Subscription } from "../subscription/subscription";
 import type { Period } from "../time/period";
 import type { UsageCounters } from "../usage/split";
 
@@ -31,6 +31,17 @@ export function openLedger(period: Period, atStart: Subscription | null): MonthL
     overageCc: 0,
     unbilledCc: 0,
   };
+}
+
+/**
+ * The ledger of `period` for a subscription last changed before or during it: the stored one when the
+ * period already has one, else opened from the subscription as it stood at the period's start.
+ * Every change to a subscription materializes its ledger first, so a missing ledger means nothing
+ * changed since the period began and `inForce(stored, period.start)` is the state at its start.
+ */
+export function ledgerFor(period: Period, stored: Subscription | null, existing: MonthLedger | null): MonthLedger {
+  if (existing) return existing;
+  return openLedger(period, stored ? inForce(stored, period.start) : null);
 }
 
 /**

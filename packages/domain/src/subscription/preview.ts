@@ -7,7 +7,7 @@ import { reconcile, type CancelAccessMode, type ChangeOutcome, type Subscription
 
 export interface ChangePreview {
   outcome: ChangeOutcome;
-  /** When the change takes effect: now, or 00:00 UTC on the 1st of next month. */
+  /** When the change takes effect: now, or 00:00 UTC on the 1st of next month (a downgrade; access ending after a cancel). */
   effectiveAt: Date;
   when: "now" | "next-month";
   /** This month's fee before and after the change; an estimate while the month is open. */
@@ -40,11 +40,13 @@ export function previewChange(input: {
   const before = computeCharge(catalog, input.ledger, period, input.firstMonth).feeCents;
   const afterFee = computeCharge(catalog, ledgerAfter, period, input.firstMonth).feeCents;
   const nextTier = after && after.status !== "canceled" ? (after.scheduledTier ?? after.tier) : null;
-  const scheduled = result.outcome.kind === "downgrade-scheduled";
+  // A scheduled downgrade, or a cancel with access until the month ends, takes effect on the 1st.
+  const effectiveAt =
+    result.outcome.kind === "downgrade-scheduled" ? result.outcome.at : result.outcome.kind === "canceled" ? result.outcome.accessEndsAt : now;
   return {
     outcome: result.outcome,
-    effectiveAt: scheduled ? period.end : now,
-    when: scheduled ? "next-month" : "now",
+    effectiveAt,
+    when: effectiveAt.getTime() > now.getTime() ? "next-month" : "now",
     thisMonthEstimateCents: { before, after: afterFee, delta: afterFee - before },
     nextMonthCents: nextTier ? getTier(catalog, nextTier).priceCents : 0,
     after,

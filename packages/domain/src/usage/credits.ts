@@ -12,18 +12,21 @@ export const maxEventCenticredits = 100_000_000;
  */
 export function parseCredits(value: number, field = "credits"): number {
   if (typeof value !== "number" || !Number.isFinite(value)) throw new DomainError("INVALID_INPUT", `${field}: must be a finite number`, field);
-  const scaled = Math.round(value * centicreditsPerCredit);
-  if (Math.abs(scaled / centicreditsPerCredit - value) > 1e-9) {
+  // The number as it was written (JSON's shortest form): two decimals at most, so 0.3 passes and 0.30000000000000004 does not.
+  if (value > 0 && value < 1e21 && !/^\d+(\.\d{1,2})?$/.test(String(value))) {
     throw new DomainError("INVALID_INPUT", `${field}: at most two decimals (0.01 credit)`, field);
   }
+  const scaled = Math.round(value * centicreditsPerCredit);
   if (scaled < 1) throw new DomainError("INVALID_INPUT", `${field}: must be at least 0.01`, field);
   if (scaled > maxEventCenticredits) throw new DomainError("INVALID_INPUT", `${field}: at most ${maxEventCenticredits / centicreditsPerCredit} in one event`, field);
   return scaled;
 }
 
-/** 123456 → "1,234.56" */
+/** 123456 → "1,234.56"; -5 → "-0.05" */
 export function formatCenticredits(cc: number): string {
-  const whole = Math.floor(cc / centicreditsPerCredit).toLocaleString("en-US");
-  const frac = cc % centicreditsPerCredit;
-  return frac === 0 ? whole : `${whole}.${String(frac).padStart(2, "0")}`;
+  const sign = cc < 0 ? "-" : "";
+  const abs = Math.abs(cc);
+  const whole = Math.floor(abs / centicreditsPerCredit).toLocaleString("en-US");
+  const frac = abs % centicreditsPerCredit;
+  return `${sign}${frac === 0 ? whole : `${whole}.${String(frac).padStart(2, "0")}`}`;
 }
