@@ -69,6 +69,10 @@ export function createApp(deps: Deps, options: { staticDir?: string | undefined 
     }
     if (url.pathname.startsWith(trpcPrefix)) {
       if (crossSite(req)) return sendJson(res, 403, { error: { message: "Cross-site request refused" } });
+      // State changes come as JSON only: a form or text/plain post (which a browser sends cross-site without asking) is refused.
+      if (req.method === "POST" && !/^application\/json\b/i.test(req.headers["content-type"] ?? "")) {
+        return sendJson(res, 415, { error: { message: "Send JSON (content-type: application/json)" } });
+      }
       void nodeHTTPRequestHandler({
         req,
         res,

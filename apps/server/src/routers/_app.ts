@@ -1,12 +1,25 @@
-import { router } from "../trpc/init";
+import { adminsRouter } from "./admins";
+import { auditRouter } from "./audit";
+import { billingRouter } from "./billing";
+import { dashboardRouter } from "./dashboard";
+import { directoryRouter } from "./directory";
 import { profilesRouter } from "./profiles";
 import { sessionRouter } from "./session";
+import { settingsRouter } from "./settings";
 import { subscriptionsRouter } from "./subscriptions";
+import { router } from "../trpc/init";
 
+/** One router per area (DESIGN.md §4). Every procedure must have a case in test/isolation-cases. */
 export const appRouter = router({
   session: sessionRouter,
+  admins: adminsRouter,
   profiles: profilesRouter,
+  settings: settingsRouter,
+  directory: directoryRouter,
   subscriptions: subscriptionsRouter,
+  billing: billingRouter,
+  dashboard: dashboardRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

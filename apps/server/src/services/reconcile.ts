@@ -1,7 +1,11 @@
 import { and, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
 import {
   highestTier,
+  ledgerFor,
+  noteActive,
+  periodOf,
   reconcile,
+  type MonthLedger,
   type CancelAccessMode,
   type Catalog,
   type ChangeOutcome,
@@ -9,6 +13,7 @@ import {
   type TierId,
 } from "@seatdesk/domain";
 import { assignments, directoryUsers, groupMembers, subscriptions, type Executor } from "@seatdesk/db";
+import { loadLedgers, saveLedgers } from "./ledgers";
 
 export interface ProfileRef {
   accountId: string;
@@ -16,21 +21,31 @@ export interface ProfileRef {
   cancelAccess: CancelAccessMode;
 }
 
+/** Tiers covering each user, with what each comes from; the override lets a preview try a change without writing it. */
+export type CoverOverride = (userId: string, covers: Cover[]) => Cover[];
+export interface Cover {
+  tier: TierId;
+  /** null: a direct assignment. */
+  groupId: string | null;
+}
+
 export interface UserChange {
   userId: string;
+  /** The assignments that cover the user after the change. */
+  covers: Cover[];
   before: Subscription | null;
   after: Subscription | null;
   outcome: ChangeOutcome;
 }
 
-/** Every tier that covers each user in the profile: their direct assignment and their groups'. */
-async function coveringTiers(tx: Executor, profile: ProfileRef, userIds: string[]): Promise<Map<string, TierId[]>> {
+/** Every assignment that covers each user in the profile: their direct one and their groups'. */
+export async function loadCovers(tx: Executor, profile: ProfileRef, userIds: string[]): Promise<{ covers: Map<string, Cover[]>; excluded: Set<string> }> {
   const direct = await tx
-    .select({ userId: assignments.userId, tier: assignments.tier })
+    .select({ userId: assignments.userId, tier: assignments.tier, groupId: assignments.groupId })
     .from(assignments)
     .where(and(eq(assignments.accountId, profile.accountId), eq(assignments.profileId, profile.id), inArray(assignments.userId, userIds)));
   const viaGroups = await tx
-    .select({ userId: groupMembers.userId, tier: assignments.tier })
+    .select({ userId: groupMembers.userId, tier: assignments.tier, groupId: assignments.groupId })
     .from(assignments)
     .innerJoin(groupMembers, and(eq(groupMembers.accountId, assignments.accountId), eq(groupMembers.groupId, assignments.groupId)))
     .where(
@@ -53,17 +68,22 @@ async function coveringTiers(tx: Executor, profile: ProfileRef, userIds: string[
       ),
     );
   const excluded = new Set(inactive.map((r) => r.id));
-  const byUser = new Map<string, TierId[]>();
+  const covers = new Map<string, Cover[]>();
   for (const row of [...direct, ...viaGroups]) {
-    if (!row.userId || excluded.has(row.userId)) continue;
-    const list = byUser.get(row.userId) ?? [];
-    list.push(row.tier);
-    byUser.set(row.userId, list);
+    if (!row.userId) continue;
+    const list = covers.get(row.userId) ?? [];
+    list.push({ tier: row.tier, groupId: row.groupId });
+    covers.set(row.userId, list);
   }
-  return byUser;
+  return { covers, excluded };
 }
 
-const toDomain = (row: typeof subscriptions.$inferSelect): Subscription => ({
+/** The effective tier (DESIGN.md §2): the highest covering tier; none for a person the identity provider set inactive. */
+export function effectiveTierOf(catalog: Catalog, userId: string, covers: Cover[], excluded: Set<string>): TierId | null {
+  return excluded.has(userId) ? null : highestTier(catalog, covers.map((c) => c.tier));
+}
+
+export const toDomain = (row: typeof subscriptions.$inferSelect): Subscription => ({
   tier: row.tier,
   status: row.status,
   scheduledTier: row.scheduledTier,
@@ -92,13 +112,25 @@ export async function reconcileUsers(
     .where(and(eq(subscriptions.accountId, profile.accountId), eq(subscriptions.profileId, profile.id), inArray(subscriptions.userId, userIds)))
     .for("update");
   const current = new Map(existing.map((r) => [r.userId, toDomain(r)]));
-  const tiers = await coveringTiers(tx, profile, userIds);
+  const { covers, excluded } = await loadCovers(tx, profile, userIds);
+  const period = periodOf(now);
+  const stored = await loadLedgers(tx, profile.accountId, profile.id, period, userIds);
 
+  const ledgers: { userId: string; ledger: MonthLedger }[] = [];
   const changes: UserChange[] = userIds.map((userId) => {
     const before = current.get(userId) ?? null;
-    const result = reconcile(catalog, before, highestTier(catalog, tiers.get(userId) ?? []), now, profile.cancelAccess);
-    return { userId, before, after: result.subscription, outcome: result.outcome };
+    const userCovers = covers.get(userId) ?? [];
+    const result = reconcile(catalog, before, effectiveTierOf(catalog, userId, userCovers, excluded), now, profile.cancelAccess);
+    const after = result.subscription;
+    if (after !== before) {
+      // The month's ledger is materialized from the state at the month's start before anything changes it.
+      const ledger = ledgerFor(period, before, stored.get(userId) ?? null);
+      const next = after?.status === "active" ? noteActive(catalog, ledger, after.tier, now) : ledger;
+      if (next.feeTier !== null || stored.has(userId)) ledgers.push({ userId, ledger: next });
+    }
+    return { userId, covers: userCovers, before, after, outcome: result.outcome };
   });
+  await saveLedgers(tx, profile.accountId, profile.id, ledgers, now);
 
   const upserts = changes.filter((c) => c.after !== null && c.after !== c.before);
   if (upserts.length > 0) {

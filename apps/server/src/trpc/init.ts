@@ -59,6 +59,12 @@ export const adminProcedure = consoleProcedure.use(({ ctx, next }) => {
   return next();
 });
 
+/** Owners manage console admins, profiles and tokens. */
+export const ownerProcedure = consoleProcedure.use(({ ctx, next }) => {
+  if (ctx.session.role !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can do this" });
+  return next();
+});
+
 export const profileInput = z.object({ profileId: z.uuid() });
 
 async function loadProfile(ctx: Context & { accountId: string }, profileId: string) {

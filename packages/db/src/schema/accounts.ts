@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { boolean, foreignKey, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, foreignKey, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { accountId, createdAt, instant, newId } from "./columns";
-import { adminRoleEnum, cancelAccessEnum } from "./enums";
+import { adminRoleEnum, cancelAccessEnum, firstMonthEnum } from "./enums";
 
 export const accounts = pgTable("accounts", {
   id: uuid().primaryKey().defaultRandom(),
@@ -51,7 +51,16 @@ export const profiles = pgTable(
     name: text().notNull(),
     overagesEnabled: boolean().notNull().default(false),
     cancelAccess: cancelAccessEnum().notNull().default("end-of-month"),
+    firstMonth: firstMonthEnum().notNull().default("full"),
+    /** Per-user overage cap in centicredits when no override applies; null: no cap. */
+    defaultCapCc: bigint({ mode: "number" }),
+    /** Profile-wide monthly overage budget in cents; null: none. */
+    budgetCents: bigint({ mode: "number" }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.id] }), uniqueIndex("profiles_account_region_uq").on(t.accountId, t.region)],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.id] }),
+    uniqueIndex("profiles_account_region_uq").on(t.accountId, t.region),
+    check("profiles_limits_nonnegative", sql`coalesce(${t.defaultCapCc}, 0) >= 0 and coalesce(${t.budgetCents}, 0) >= 0`),
+  ],
 );

@@ -3,3 +3,6 @@ export * from "./accounts";
 export * from "./directory";
 export * from "./subscriptions";
 export * from "./audit";
+export * from "./settings";
+export * from "./billing";
+export * from "./usage";

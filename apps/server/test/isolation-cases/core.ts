@@ -1,0 +1,12 @@
+import { testPassword } from "../harness";
+import type { IsolationCase } from "./types";
+
+export const coreCases: IsolationCase[] = [
+  { path: "session.signIn", call: (api, t) => api.session.signIn({ email: t.admins.owner.email, password: `${testPassword}!` }), expectCode: "UNAUTHORIZED", viewerMay: "anyone may sign in" },
+  { path: "session.signOut", call: (api) => api.session.signOut(), sessionScoped: true, viewerMay: "a viewer ends their own session" },
+  { path: "session.me", call: (api) => api.session.me(), sessionScoped: true },
+  { path: "profiles.list", call: (api) => api.profiles.list(), sessionScoped: true },
+  { path: "profiles.byRegion", call: (api) => api.profiles.byRegion({ region: "us-east-1" }), sessionScoped: true },
+  { path: "subscriptions.list", call: (api, t) => api.subscriptions.list({ profileId: t.profileId }) },
+  { path: "subscriptions.subscribe", call: (api, t) => api.subscriptions.subscribe({ profileId: t.profileId, userIds: t.userIds.slice(0, 2), tier: "pro" }) },
+];

@@ -1,0 +1,3 @@
+import type { IsolationCase } from "./types";
+
+export const directoryCases: IsolationCase[] = [];

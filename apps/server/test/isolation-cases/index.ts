@@ -1,0 +1,11 @@
+import { adminsCases } from "./admins";
+import { auditCases } from "./audit";
+import { billingCases } from "./billing";
+import { coreCases } from "./core";
+import { dashboardCases } from "./dashboard";
+import { directoryCases } from "./directory";
+import { settingsCases } from "./settings";
+import type { IsolationCase } from "./types";
+
+/** Every procedure's case, by area. A procedure with no case here fails test/isolation.test.ts. */
+export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases];

@@ -1,0 +1,31 @@
+import { bigint, foreignKey, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { profiles } from "./accounts";
+import { accountId, instant, newId } from "./columns";
+import { directoryUsers } from "./directory";
+
+/** One accepted usage event, split by the rules; its idempotency key is unique per profile (edge case 8). */
+export const usageEvents = pgTable(
+  "usage_events",
+  {
+    accountId: accountId(),
+    profileId: uuid().notNull(),
+    id: newId(),
+    period: text().notNull(),
+    userId: uuid().notNull(),
+    idempotencyKey: text().notNull(),
+    client: text().notNull(),
+    creditsCc: bigint({ mode: "number" }).notNull(),
+    includedCc: bigint({ mode: "number" }).notNull(),
+    overageCc: bigint({ mode: "number" }).notNull(),
+    unbilledCc: bigint({ mode: "number" }).notNull(),
+    occurredAt: instant().notNull(),
+    recordedAt: instant().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.profileId, t.id] }),
+    uniqueIndex("usage_events_key_uq").on(t.accountId, t.profileId, t.idempotencyKey),
+    index("usage_events_period_idx").on(t.accountId, t.profileId, t.period, t.client),
+    foreignKey({ columns: [t.accountId, t.profileId], foreignColumns: [profiles.accountId, profiles.id] }),
+    foreignKey({ columns: [t.accountId, t.userId], foreignColumns: [directoryUsers.accountId, directoryUsers.id] }),
+  ],
+);
