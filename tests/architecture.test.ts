@@ -14,6 +14,7 @@ const packages: Record<string, { dir: string; mayImport: string[]; typeOnly?: st
   "@seatdesk/scheduler": { dir: "packages/scheduler", mayImport: ["@seatdesk/domain", "@seatdesk/db"] },
   "@seatdesk/server": { dir: "apps/server", mayImport: ["@seatdesk/domain", "@seatdesk/db", "@seatdesk/scheduler"] },
   "@seatdesk/web": { dir: "apps/web", mayImport: ["@seatdesk/domain"], typeOnly: ["@seatdesk/server/router"] },
+  "@seatdesk/client": { dir: "packages/client", mayImport: ["@seatdesk/domain"], typeOnly: ["@seatdesk/server/router"] },
 };
 
 function sourceFiles(dir: string): string[] {

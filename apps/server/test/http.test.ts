@@ -56,7 +56,7 @@ describe("HTTP surface", () => {
     expect(setCookie).toMatch(/SameSite=Lax/);
     expect(setCookie).not.toMatch(/Secure/); // 127.0.0.1 is local; elsewhere the cookie is Secure
     const me = await fetch(`${base}/trpc/session.me`, { headers: { cookie: setCookie.split(";")[0]! } });
-    expect((await me.json()).result.data).toMatchObject({ email: t.admins.admin.email, role: "admin", account: { id: t.accountId } });
+    expect(((await me.json()) as { result: { data: unknown } }).result.data).toMatchObject({ email: t.admins.admin.email, role: "admin", account: { id: t.accountId } });
   });
 
   it("a wrong password or unknown e-mail gets the same 401", async () => {
@@ -64,7 +64,8 @@ describe("HTTP surface", () => {
     const unknown = await post("session.signIn", { email: "nobody@example.com", password: "nope" });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
-    expect((await wrong.json()).error.message).toBe((await unknown.json()).error.message);
+    const message = async (r: Response) => ((await r.json()) as { error: { message: string } }).error.message;
+    expect(await message(wrong)).toBe(await message(unknown));
   });
 
   it("a new sign-in rotates the session: the old cookie stops working; sign-out ends it", async () => {
@@ -88,9 +89,9 @@ describe("HTTP surface", () => {
     const cookie = await signIn(t.admins.admin.email);
     const res = await post("subscriptions.subscribe", { profileId: t.profileId, userIds: ["x"], tier: "gold" }, { cookie });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as { error: { message: string; data: { fields: { path: string }[] } } };
     expect(body.error.message).toMatch(/userIds\.0: .*; tier: /);
-    expect(body.error.data.fields.map((f: { path: string }) => f.path)).toEqual(["userIds.0", "tier"]);
+    expect(body.error.data.fields.map((f) => f.path)).toEqual(["userIds.0", "tier"]);
     expect(JSON.stringify(body)).not.toMatch(/stack|at .*\.ts|select |insert /i);
   });
 

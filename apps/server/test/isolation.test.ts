@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: { type: string } }>).map(([path, p]) => ({ path, type: p._def.type }));
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>).map(([path, p]) => ({ path, type: p._def.type }));
 
 async function outcome(p: Promise<unknown>): Promise<{ ok: true; value: unknown } | { ok: false; error: TRPCError }> {
   try {

@@ -23,13 +23,16 @@ describe("subscriptions.subscribe", () => {
     const api = callerAs(h, t.admins.admin);
     const res = await api.subscriptions.subscribe({ profileId: t.profileId, userIds: t.userIds.slice(0, 3), tier: "pro_plus" });
     expect(res.results).toEqual(
-      t.userIds.slice(0, 3).map((userId) => ({ userId, outcome: { kind: "subscribed", tier: "pro_plus" }, status: "pending", tier: "pro_plus" })),
+      t.userIds.slice(0, 3).map((userId, i) =>
+        expect.objectContaining({ userId, name: `User 0000${i}`, outcome: { kind: "subscribed", tier: "pro_plus" }, when: "now", status: "pending", tier: "pro_plus" }),
+      ),
     );
     const page = await api.subscriptions.list({ profileId: t.profileId });
     const byId = new Map(page.rows.map((r) => [r.userId, r]));
     for (const id of t.userIds.slice(0, 3)) expect(byId.get(id)).toMatchObject({ status: "pending", tier: "pro_plus", lastActiveAt: null });
     for (const id of t.userIds.slice(3)) expect(byId.get(id)).toMatchObject({ status: null, tier: null });
-    expect(await writeCounts(h, t.accountId)).toEqual({ subscriptions: 3, assignments: 3, audit: 3 });
+    // Audited: each assignment, and each subscription it created.
+    expect(await writeCounts(h, t.accountId)).toEqual({ subscriptions: 3, assignments: 3, audit: 6 });
   });
 
   it("a Pending user's tier changes at once when subscribed again at another tier", async () => {
@@ -45,7 +48,7 @@ describe("subscriptions.subscribe", () => {
     const api = callerAs(h, t.admins.admin);
     const res = await api.subscriptions.subscribe({ profileId: t.profileId, userIds: t.userIds, tier: "pro" });
     expect(res.results).toHaveLength(1000);
-    expect(await writeCounts(h, t.accountId)).toEqual({ subscriptions: 1000, assignments: 1000, audit: 1000 });
+    expect(await writeCounts(h, t.accountId)).toEqual({ subscriptions: 1000, assignments: 1000, audit: 2000 });
   });
 
   describe("bad input names the problem and writes nothing", () => {

@@ -14,6 +14,7 @@ export * from "./usage/limits";
 export * from "./usage/split";
 export * from "./usage/entitlement";
 export * from "./usage/event";
+export * from "./usage/record";
 export * from "./billing/ledger";
 export * from "./billing/charges";
 export * from "./billing/invoice";

@@ -1,90 +1,182 @@
 import { TRPCError } from "@trpc/server";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
-import { maxTargetsPerCall, tierIds } from "@seatdesk/domain";
-import { assignments, directoryUsers } from "@seatdesk/db";
-import { adminActor, recordAudit } from "../services/audit";
-import { reconcileUsers } from "../services/reconcile";
+import { inForce, tierIds, type ChangeOutcome, type TierId } from "@seatdesk/domain";
+import { adminActor, recordAudit, type AuditEntry } from "../services/audit";
+import { userListStatuses } from "../services/effective-sql";
+import { listGroupsTab } from "../services/groups-tab";
+import { previewTargets } from "../services/preview";
+import { reconcileUsers, type UserChange } from "../services/reconcile";
+import { affectedUsers, currentAssignments, resolveTargets, targetsInput, targetsSchema, writeAssignments, type ResolvedTargets } from "../services/targets";
 import { decodeCursor, listUsersTab } from "../services/users-tab";
-import { toWire } from "../wire";
+import type { Context } from "../trpc/context";
 import { profileAdminProcedure, profileProcedure, router } from "../trpc/init";
+import { toWire } from "../wire";
 
 export const usersPageSize = 50;
 
-const listInput = z.object({
+const pageInput = z.object({
   search: z.string().max(200).optional(),
   cursor: z.string().max(2000).nullish(),
   limit: z.number().int().min(1).max(200).default(usersPageSize),
 });
+const withTier = targetsSchema({ tier: z.enum(tierIds) });
 
-const subscribeInput = z.object({
-  userIds: z
-    .array(z.uuid())
-    .min(1, "choose at least one user")
-    .max(maxTargetsPerCall, `at most ${maxTargetsPerCall} users in one call`),
-  tier: z.enum(tierIds),
-});
+function cursorOf(cursor: string | null | undefined): [string, string] | null {
+  if (!cursor) return null;
+  const after = decodeCursor(cursor);
+  if (!after) throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor this list gave out" });
+  return after;
+}
+
+/** When an outcome takes effect, for the answer "what happened and when (now / on the 1st)". */
+function whenOf(outcome: ChangeOutcome): { when: "now" | "next-month" | "nothing"; at: Date | null } {
+  switch (outcome.kind) {
+    case "downgrade-scheduled":
+      return { when: "next-month", at: outcome.at };
+    case "canceled":
+      return { when: "next-month", at: outcome.accessEndsAt };
+    case "unchanged":
+    case "none":
+      return { when: "nothing", at: null };
+    default:
+      return { when: "now", at: null };
+  }
+}
+
+interface ProfileCtx extends Context {
+  accountId: string;
+  session: NonNullable<Context["session"]>;
+  profile: { id: string; accountId: string; cancelAccess: "end-of-month" | "immediate" };
+}
+
+/**
+ * Sets (or with null removes) the assignments of users and groups in one transaction, re-runs the rules for
+ * every user they touch, audits each target and each subscription that changed, and answers per target.
+ */
+async function changeAssignments(
+  ctx: ProfileCtx,
+  targets: { userIds: string[]; groupIds: string[] },
+  tier: TierId | null,
+  action: "subscribe" | "change-plan" | "unsubscribe",
+  guard?: (resolved: ResolvedTargets, assigned: Map<string, TierId>) => void,
+) {
+  const now = ctx.clock.now();
+  const { accountId, profile } = ctx;
+  return ctx.database.db.transaction(async (tx) => {
+    const resolved = await resolveTargets(tx, accountId, targets);
+    const before = await currentAssignments(tx, accountId, profile.id, resolved);
+    guard?.(resolved, before);
+    await writeAssignments(tx, accountId, profile.id, resolved, tier, now);
+    const changes = await reconcileUsers(tx, ctx.catalog, profile, affectedUsers(resolved), now);
+    const byUser = new Map(changes.map((c) => [c.userId, c]));
+
+    const entries: AuditEntry[] = [
+      ...[...resolved.userIds.map((id) => ["user", id] as const), ...resolved.groupIds.map((id) => ["group", id] as const)].map(([type, id]) => ({
+        profileId: profile.id,
+        action: `assignment.${action}`,
+        targetType: type,
+        targetId: id,
+        before: { tier: before.get(id) ?? null },
+        after: { tier },
+      })),
+      ...changes
+        .filter((c) => c.after !== c.before)
+        .map((c) => ({ profileId: profile.id, action: "subscription.changed", targetType: "user", targetId: c.userId, before: c.before, after: c.after })),
+    ];
+    await recordAudit(tx, accountId, adminActor(ctx.session), entries, now);
+
+    const userResult = (c: UserChange) => {
+      const sub = c.after ? inForce(c.after, now) : null;
+      return {
+        userId: c.userId,
+        name: resolved.names.get(c.userId) ?? null,
+        outcome: c.outcome,
+        ...whenOf(c.outcome),
+        status: sub?.status ?? null,
+        tier: sub?.tier ?? null,
+        scheduledTier: sub?.scheduledTier ?? null,
+        // Edge case 2: who stays subscribed, and through which groups.
+        coveredBy: c.covers.map((cover) => (cover.groupId ? { groupId: cover.groupId, tier: cover.tier } : { groupId: null, tier: cover.tier })),
+      };
+    };
+    return toWire({
+      targets: [
+        ...resolved.userIds.map((id) => ({ type: "user" as const, id, name: resolved.names.get(id) ?? "", users: [userResult(byUser.get(id)!)] })),
+        ...resolved.groupIds.map((id) => ({
+          type: "group" as const,
+          id,
+          name: resolved.names.get(id) ?? "",
+          users: (resolved.members.get(id) ?? []).map((u) => userResult(byUser.get(u)!)),
+        })),
+      ],
+      results: changes.map(userResult),
+    });
+  });
+}
 
 export const subscriptionsRouter = router({
-  /** The Users tab: one row per directory user with their subscription in this profile. */
-  list: profileProcedure.input(listInput).query(async ({ ctx, input }) => {
-    const after = input.cursor ? decodeCursor(input.cursor) : null;
-    if (input.cursor && !after) throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor this list gave out" });
-    const page = await listUsersTab(ctx.database.db, {
+  /** The Users tab: one row per directory user, their subscription in this profile, where the tier comes from, this month's credits. */
+  list: profileProcedure
+    .input(pageInput.extend({ status: z.enum(userListStatuses).optional(), tier: z.enum(tierIds).optional() }))
+    .query(async ({ ctx, input }) => {
+      const page = await listUsersTab(ctx.database.db, ctx.catalog, {
+        accountId: ctx.accountId,
+        profileId: ctx.profile.id,
+        search: input.search,
+        status: input.status,
+        tier: input.tier,
+        after: cursorOf(input.cursor),
+        limit: input.limit,
+        now: ctx.clock.now(),
+      });
+      return toWire(page);
+    }),
+
+  /** The Groups tab: groups with the tier assigned in this profile, members and subscribed members. */
+  listGroups: profileProcedure.input(pageInput.extend({ assignedOnly: z.boolean().optional() })).query(async ({ ctx, input }) =>
+    listGroupsTab(ctx.database.db, {
       accountId: ctx.accountId,
       profileId: ctx.profile.id,
       search: input.search,
-      after,
+      assignedOnly: input.assignedOnly,
+      after: cursorOf(input.cursor),
       limit: input.limit,
       now: ctx.clock.now(),
-    });
-    return toWire(page);
-  }),
+    }),
+  ),
 
-  /**
-   * Subscribes users to a tier: a direct assignment for each, then their subscription follows the rules
-   * (new ones are Pending). All or nothing: one unknown user and nothing is written.
-   */
-  subscribe: profileAdminProcedure.input(subscribeInput).mutation(async ({ ctx, input }) => {
-    const userIds = [...new Set(input.userIds)];
-    const now = ctx.clock.now();
-    const profile = ctx.profile;
-    return ctx.database.db.transaction(async (tx) => {
-      const found = await tx
-        .select({ id: directoryUsers.id })
-        .from(directoryUsers)
-        .where(and(eq(directoryUsers.accountId, ctx.accountId), inArray(directoryUsers.id, userIds), isNull(directoryUsers.deletedAt)));
-      const known = new Set(found.map((r) => r.id));
-      const missing = input.userIds.findIndex((id) => !known.has(id));
-      if (missing >= 0) {
-        throw new TRPCError({ code: "NOT_FOUND", message: `userIds.${missing}: no user ${input.userIds[missing]} in this account` });
-      }
-      await tx
-        .insert(assignments)
-        .values(userIds.map((userId) => ({ accountId: ctx.accountId, profileId: profile.id, userId, tier: input.tier, createdAt: now })))
-        .onConflictDoUpdate({
-          target: [assignments.accountId, assignments.profileId, assignments.userId],
-          targetWhere: sql`${assignments.userId} is not null`,
-          set: { tier: input.tier },
-        });
-      const changes = await reconcileUsers(tx, ctx.catalog, profile, userIds, now);
-      await recordAudit(
-        tx,
-        ctx.accountId,
-        adminActor(ctx.session),
-        changes.map((c) => ({
-          profileId: profile.id,
-          action: "subscription.subscribe",
-          targetType: "user",
-          targetId: c.userId,
-          before: c.before,
-          after: c.after,
-        })),
-        now,
-      );
+  /** Subscribes users and groups to a tier (new subscriptions are Pending). All or nothing. */
+  subscribe: profileAdminProcedure
+    .input(withTier)
+    .mutation(({ ctx, input }) => changeAssignments(ctx, input, input.tier, "subscribe")),
+
+  /** Changes the plan of subscribed users or assigned groups: an upgrade now, a downgrade on the 1st (the rules decide). */
+  changePlan: profileAdminProcedure
+    .input(withTier)
+    .mutation(({ ctx, input }) =>
+      changeAssignments(ctx, input, input.tier, "change-plan", (resolved, assigned) => {
+        const group = resolved.groupIds.findIndex((id) => !assigned.has(id));
+        if (group >= 0) {
+          throw new TRPCError({ code: "PRECONDITION_FAILED", message: `groupIds.${group}: ${resolved.names.get(resolved.groupIds[group]!)} has no plan in this profile; subscribe it first` });
+        }
+      }),
+    ),
+
+  /** Deactivates plans: removes the users' own and the groups' assignments; users still covered by a group stay subscribed. */
+  unsubscribe: profileAdminProcedure.input(targetsInput).mutation(({ ctx, input }) => changeAssignments(ctx, input, null, "unsubscribe")),
+
+  /** What subscribe / change plan (a tier) or unsubscribe (null) would do, per user, with the money; writes nothing. */
+  previewChange: profileProcedure
+    .input(targetsSchema({ tier: z.enum(tierIds).nullable() }))
+    .query(async ({ ctx, input }) => {
+      const now = ctx.clock.now();
+      const resolved = await resolveTargets(ctx.database.db, ctx.accountId, input);
+      const previews = await previewTargets(ctx.database.db, ctx.catalog, ctx.profile, resolved, input.tier, now);
+      const users = [...previews].map(([userId, p]) => ({ userId, name: resolved.names.get(userId) ?? null, ...p }));
       return toWire({
-        results: changes.map((c) => ({ userId: c.userId, outcome: c.outcome, status: c.after?.status ?? null, tier: c.after?.tier ?? null })),
+        users,
+        thisMonthDeltaEstimateCents: users.reduce((s, u) => s + u.thisMonthEstimateCents.delta, 0),
+        nextMonthCents: users.reduce((s, u) => s + u.nextMonthCents, 0),
       });
-    });
-  }),
+    }),
 });

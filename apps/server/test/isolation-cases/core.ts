@@ -9,4 +9,8 @@ export const coreCases: IsolationCase[] = [
   { path: "profiles.byRegion", call: (api) => api.profiles.byRegion({ region: "us-east-1" }), sessionScoped: true },
   { path: "subscriptions.list", call: (api, t) => api.subscriptions.list({ profileId: t.profileId }) },
   { path: "subscriptions.subscribe", call: (api, t) => api.subscriptions.subscribe({ profileId: t.profileId, userIds: t.userIds.slice(0, 2), tier: "pro" }) },
+  { path: "subscriptions.listGroups", call: (api, t) => api.subscriptions.listGroups({ profileId: t.profileId }) },
+  { path: "subscriptions.changePlan", call: (api, t) => api.subscriptions.changePlan({ profileId: t.profileId, userIds: t.userIds.slice(3, 5), tier: "power" }) },
+  { path: "subscriptions.unsubscribe", call: (api, t) => api.subscriptions.unsubscribe({ profileId: t.profileId, userIds: t.userIds.slice(3, 5) }) },
+  { path: "subscriptions.previewChange", call: (api, t) => api.subscriptions.previewChange({ profileId: t.profileId, groupIds: t.groupIds.slice(0, 1), tier: "pro" }) },
 ];

@@ -1,3 +1,3 @@
 import type { IsolationCase } from "./types";
 
-export const dashboardCases: IsolationCase[] = [];
+export const dashboardCases: IsolationCase[] = [{ path: "dashboard.summary", call: (api, t) => api.dashboard.summary({ profileId: t.profileId }) }];

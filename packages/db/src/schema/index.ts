@@ -6,3 +6,4 @@ export * from "./audit";
 export * from "./settings";
 export * from "./billing";
 export * from "./usage";
+export * from "./keys";

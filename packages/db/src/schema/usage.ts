@@ -1,4 +1,4 @@
-import { bigint, foreignKey, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, foreignKey, index, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { profiles } from "./accounts";
 import { accountId, instant, newId } from "./columns";
 import { directoryUsers } from "./directory";
@@ -20,6 +20,8 @@ export const usageEvents = pgTable(
     unbilledCc: bigint({ mode: "number" }).notNull(),
     occurredAt: instant().notNull(),
     recordedAt: instant().notNull(),
+    /** The answer given the first time, returned again for the same key and body (edge case 8). */
+    result: jsonb().notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.profileId, t.id] }),

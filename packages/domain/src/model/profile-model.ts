@@ -1,12 +1,11 @@
 import { computeCharge, type FirstMonthMode, type UserCharge } from "../billing/charges";
 import { buildInvoice, type Invoice } from "../billing/invoice";
-import { allowanceOf, noteActive, openLedger, type MonthLedger } from "../billing/ledger";
+import { noteActive, openLedger, type MonthLedger } from "../billing/ledger";
 import { type Catalog, highestTier } from "../catalog/catalog";
 import type { TierId } from "../catalog/tier";
 import {
   inForce,
   reconcile,
-  recordActivity,
   removeByIdentityProvider,
   type CancelAccessMode,
   type ChangeOutcome,
@@ -14,7 +13,8 @@ import {
 } from "../subscription/subscription";
 import { nextPeriod, periodOf, type Period } from "../time/period";
 import { overageAllowed, resolveUserCap, type Cap, type OverageSwitch } from "../usage/limits";
-import { addSplit, splitEvent, type EventSplit } from "../usage/split";
+import { recordUsage } from "../usage/record";
+import type { EventSplit } from "../usage/split";
 
 /** A profile's settings as the rules read them (DESIGN.md §2, "Overages and caps", "Charges"). */
 export interface ProfileSettings {
@@ -166,28 +166,31 @@ function removeByIdp(m: ProfileModel, userId: string, at: Date): void {
 function use(m: ProfileModel, userId: string, creditsCc: number, at: Date): UseResult {
   if (m.deleted.has(userId)) return { accepted: false, userId, at, reason: "unknown-user" };
   const stored = m.subscriptions.get(userId) ?? null;
-  const sub = stored ? inForce(stored, at) : null;
-  if (!sub) return { accepted: false, userId, at, reason: stored?.status === "canceled" ? "access-ended" : "not-subscribed" };
-  const active = recordActivity(sub, at);
-  store(m, userId, active, at, { kind: "unchanged", tier: active.tier });
-  const ledger = ledgerOf(m, userId);
   const s = m.settings;
   const userCap = resolveUserCap({
     userOverride: s.userCaps[userId] ?? null,
     groupOverrides: groupsOf(m, userId).flatMap((g) => (s.groupCaps[g] !== undefined ? [s.groupCaps[g]] : [])),
     profileDefault: s.defaultCap,
   });
-  const allowanceCc = allowanceOf(m.catalog, ledger, active.tier);
-  const split = splitEvent(ledger, allowanceCc, creditsCc, {
-    allowed: overageAllowed(s.overagesEnabled, s.userSwitches[userId] ?? "inherit"),
-    userCap,
-    budgetCents: s.budgetCents,
-    profileOverageCc: m.profileOverageCc,
-    overageCentsPerCredit: m.catalog.overageCentsPerCredit,
+  const result = recordUsage({
+    catalog: m.catalog,
+    stored,
+    ledger: ledgerOf(m, userId),
+    creditsCc,
+    occurredAt: at,
+    limits: {
+      allowed: overageAllowed(s.overagesEnabled, s.userSwitches[userId] ?? "inherit"),
+      userCap,
+      budgetCents: s.budgetCents,
+      profileOverageCc: m.profileOverageCc,
+      overageCentsPerCredit: m.catalog.overageCentsPerCredit,
+    },
   });
-  m.ledgers.set(userId, { ...ledger, ...addSplit(ledger, split) });
-  m.profileOverageCc += split.overageCc;
-  return { accepted: true, userId, at, allowanceCc, userCap, budgetCents: s.budgetCents, ...split };
+  if (!result.accepted) return { accepted: false, userId, at, reason: result.reason };
+  m.subscriptions.set(userId, result.subscription);
+  m.ledgers.set(userId, result.ledger);
+  m.profileOverageCc += result.split.overageCc;
+  return { accepted: true, userId, at, allowanceCc: result.allowanceCc, userCap, budgetCents: s.budgetCents, ...result.split };
 }
 
 /** Applies one event (events must come in time order). */

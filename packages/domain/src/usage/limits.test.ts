@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assertCap, budgetRoomCenticredits, capRoomCenticredits, overageAllowed, overageSwitches, resolveUserCap, type Cap, type OverageSwitch } from "./limits";
+import { assertCap, budgetRoomCenticredits, capRoomCenticredits, overageAllowed, overageSwitches, resolveUserCap, resolveUserCapWithSource, type Cap, type OverageSwitch } from "./limits";
 
 type CapInput = { userOverride: Cap | null; groupOverrides: readonly Cap[]; profileDefault: Cap | null };
 
@@ -82,5 +82,17 @@ describe("assertCap: a number of centicredits or unlimited (edge case 5)", () =>
     ["another string", "none" as Cap],
   ])("refuses %s, naming the field", (_, cap) => {
     expect(() => assertCap(cap, "groupOverrides[2]")).toThrow(expect.objectContaining({ name: "DomainError", code: "INVALID_INPUT", field: "groupOverrides[2]" }));
+  });
+});
+
+describe("resolveUserCapWithSource: edge case 5 names where the cap came from", () => {
+  it.each([
+    [{ userOverride: 0, groupOverrides: [500], profileDefault: 100 }, { cap: 0, source: "user" }],
+    [{ userOverride: null, groupOverrides: [5, "unlimited" as const], profileDefault: 100 }, { cap: "unlimited", source: "group" }],
+    [{ userOverride: null, groupOverrides: [5], profileDefault: 100 }, { cap: 5, source: "group" }],
+    [{ userOverride: null, groupOverrides: [], profileDefault: 100 }, { cap: 100, source: "profile" }],
+    [{ userOverride: null, groupOverrides: [], profileDefault: null }, { cap: "unlimited", source: "none" }],
+  ])("%j → %j", (input, expected) => {
+    expect(resolveUserCapWithSource(input)).toEqual(expected);
   });
 });

@@ -13,17 +13,26 @@ export function assertCap(cap: Cap, field: string): Cap {
   return cap;
 }
 
+export type CapSource = "user" | "group" | "profile" | "none";
+
 /**
- * The user's overage cap (DESIGN.md §2, edge case 5): their own override wins; else the most generous
- * of their groups' overrides (whether or not the group is assigned, and even when lower than the
- * profile default); else the profile default; none at all means no cap.
+ * The user's overage cap and where it comes from (DESIGN.md §2, edge case 5): their own override wins;
+ * else the most generous of their groups' overrides (whether or not the group is assigned, and even when
+ * lower than the profile default); else the profile default; none at all means no cap.
  */
-export function resolveUserCap(input: { userOverride: Cap | null; groupOverrides: readonly Cap[]; profileDefault: Cap | null }): Cap {
-  if (input.userOverride !== null) return input.userOverride;
+export function resolveUserCapWithSource(input: { userOverride: Cap | null; groupOverrides: readonly Cap[]; profileDefault: Cap | null }): { cap: Cap; source: CapSource } {
+  if (input.userOverride !== null) return { cap: input.userOverride, source: "user" };
   if (input.groupOverrides.length > 0) {
-    return input.groupOverrides.reduce<Cap>((best, c) => (best === "unlimited" || c === "unlimited" ? "unlimited" : Math.max(best, c)), 0);
+    const cap = input.groupOverrides.reduce<Cap>((best, c) => (best === "unlimited" || c === "unlimited" ? "unlimited" : Math.max(best, c)), 0);
+    return { cap, source: "group" };
   }
-  return input.profileDefault ?? "unlimited";
+  if (input.profileDefault !== null) return { cap: input.profileDefault, source: "profile" };
+  return { cap: "unlimited", source: "none" };
+}
+
+/** The user's overage cap (edge case 5); see resolveUserCapWithSource. */
+export function resolveUserCap(input: { userOverride: Cap | null; groupOverrides: readonly Cap[]; profileDefault: Cap | null }): Cap {
+  return resolveUserCapWithSource(input).cap;
 }
 
 /** Whether overage is allowed for a user: their switch, or the profile's setting when it is `inherit`. */

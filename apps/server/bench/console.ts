@@ -1,0 +1,373 @@
+/**
+ * `pnpm bench:console`: the Users tab over 100,000 directory users on PostgreSQL (issue 4: a page in
+ * under 20 ms at the server, p95, 8 concurrent clients).
+ *
+ * 1. Creates a fresh database `seatdesk_bench_<pid>` on the PostgreSQL server of DATABASE_URL
+ *    (default postgres://postgres@127.0.0.1:5432/postgres; only its host, port and role are used, so
+ *    a development database is never touched), applies the migrations and seeds one account, one
+ *    profile in us-east-1, an owner to sign in as and BENCH_USERS (100,000) directory users, about
+ *    30% of them subscribed (assignments, subscriptions and this month's ledgers).
+ * 2. Starts the real server in this process (createApp with the deps src/main.ts builds) and times
+ *    every `subscriptions.list` request inside it, from the request's arrival to its last byte.
+ *    8 signed-in clients (in a worker thread) ask for first pages, searches for name fragments and
+ *    deep pages (following nextCursor) for BENCH_SECONDS (15) after a 2 s warm-up; 30% first pages,
+ *    BENCH_SEARCH_SHARE (0.3) searches, the rest deep pages.
+ * 3. Runs the same statements directly through SQL: src/services/users-tab.ts is called on a driver
+ *    that captures each statement it issues and runs it on one of 8 plain postgres.js connections,
+ *    timing the database alone (the page query and the follow-ups for where tiers come from and
+ *    this month's credits).
+ * 4. Prints a summary, EXPLAIN ANALYZE of the slowest page query of each shape (whole plans with
+ *    BENCH_EXPLAIN=1), and last one JSON line: {"p95_ms":…,"sql_p95_ms":…,"users":…}, where sql_p95_ms
+ *    is the p95 of all the statements of a page. The database is dropped at the end, also on Ctrl-C.
+ */
+import { createServer, type RequestListener } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Worker } from "node:worker_threads";
+import { sql } from "drizzle-orm";
+import { drizzle as drizzleProxy } from "drizzle-orm/pg-proxy";
+import postgres from "postgres";
+import { defaultCatalog } from "@seatdesk/domain";
+import { accounts, connect, consoleAdmins, profiles, type Database, type Db } from "@seatdesk/db";
+import { generatePassword, hashPassword } from "../src/auth/password";
+import { systemClock } from "../src/clock";
+import { createApp } from "../src/http/app";
+import { jsonLog } from "../src/log";
+import { defaultRegions } from "../src/regions";
+import { decodeCursor, encodeCursor, listUsersTab } from "../src/services/users-tab";
+import type { ClientsConfig, ClientsMessage, RequestKind } from "./console-clients";
+
+const users = Number(process.env.BENCH_USERS ?? 100_000);
+const durationMs = Number(process.env.BENCH_SECONDS ?? 15) * 1000;
+const sqlDurationMs = Math.min(durationMs, 10_000);
+const warmupMs = 2_000;
+/** 8 concurrent clients (the issue's figure); BENCH_CLIENTS=1 shows the time of one request without queueing. */
+const concurrency = Math.max(1, Number(process.env.BENCH_CLIENTS ?? 8));
+const goalMs = 20;
+const showPlans = process.env.BENCH_EXPLAIN === "1";
+/** 30% of requests are searches; BENCH_SEARCH_SHARE=0 shows what the rest costs without them. */
+const searchShare = Math.min(0.7, Math.max(0, Number(process.env.BENCH_SEARCH_SHARE ?? 0.3)));
+
+const firstNames = [
+  "Aaliyah", "Aarav", "Abigail", "Adrian", "Aisha", "Akira", "Alejandro", "Alexander", "Alice", "Amara", "Amelia", "Ana", "Andrei", "Anna", "Arjun", "Ava",
+  "Beatriz", "Benjamin", "Bilal", "Camila", "Carlos", "Charlotte", "Chen", "Chloe", "Daniel", "David", "Diego", "Dmitri", "Elena", "Elijah", "Emily", "Emma",
+  "Ethan", "Fatima", "Felix", "Fernando", "Freya", "Gabriel", "Grace", "Hana", "Hannah", "Hiroshi", "Hugo", "Ibrahim", "Ines", "Isabella", "Ivan", "Jack",
+  "James", "Javier", "Ji-woo", "Johan", "Jonas", "Jose", "Julia", "Kai", "Kavya", "Kenji", "Laila", "Lars", "Layla", "Leon", "Liam", "Lina", "Lucas",
+  "Lucia", "Luis", "Maria", "Mateo", "Maya", "Mei", "Mia", "Mohammed", "Nadia", "Naomi", "Nikolai", "Noah", "Nora", "Oliver", "Olivia", "Omar", "Oscar",
+  "Priya", "Rafael", "Rahul", "Ravi", "Rosa", "Ryan", "Sakura", "Samuel", "Santiago", "Sara", "Sebastian", "Sofia", "Sophie", "Tariq", "Thomas", "Valentina",
+  "Victor", "Wei", "William", "Yara", "Yusuf", "Zara", "Zoe",
+];
+const lastNames = [
+  "Abe", "Adeyemi", "Ahmed", "Alvarez", "Andersen", "Bauer", "Becker", "Bianchi", "Brown", "Castillo", "Chen", "Costa", "Cruz", "Davies", "Dubois", "Eriksson",
+  "Fernandes", "Fischer", "Garcia", "Gomez", "Gonzalez", "Gupta", "Hansen", "Hernandez", "Hoffmann", "Huang", "Ibrahim", "Ivanov", "Jensen", "Johansson",
+  "Johnson", "Kaur", "Khan", "Kim", "Kowalski", "Kumar", "Larsen", "Laurent", "Lee", "Lopez", "Martin", "Martinez", "Meyer", "Moreau", "Muller", "Murphy",
+  "Nakamura", "Nguyen", "Nielsen", "Novak", "Okafor", "Olsen", "Ortiz", "Patel", "Perez", "Petrov", "Popescu", "Ramirez", "Reddy", "Ricci", "Rodriguez",
+  "Romano", "Rossi", "Sanchez", "Santos", "Sato", "Schmidt", "Schneider", "Sharma", "Silva", "Singh", "Smith", "Suzuki", "Tanaka", "Taylor", "Thomas",
+  "Torres", "Tran", "Wagner", "Walker", "Wang", "Weber", "Williams", "Wilson", "Wong", "Yamamoto", "Yilmaz", "Zhang", "Zimmermann",
+];
+
+const say = (line = "") => process.stdout.write(`${line}\n`);
+const ms = (n: number) => (Number.isNaN(n) ? "—" : `${n.toFixed(n < 10 ? 2 : 1)} ms`);
+const since = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+/** Nearest-rank percentile of an ascending list. */
+const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+const summary = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
+};
+
+/** A few fragments of names as a person types them: 3 to 5 letters from inside a first or last name. */
+function nameFragments(count: number): string[] {
+  const names = [...firstNames, ...lastNames];
+  return Array.from({ length: count }, () => {
+    const name = names[Math.floor(Math.random() * names.length)]!.toLowerCase();
+    const length = Math.min(name.length, 3 + Math.floor(Math.random() * 3));
+    const start = Math.floor(Math.random() * (name.length - length + 1));
+    return name.slice(start, start + length);
+  });
+}
+
+const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const databaseName = `seatdesk_bench_${process.pid}`;
+const benchUrl = (() => {
+  const u = new URL(serverUrl);
+  u.pathname = `/${databaseName}`;
+  return u.toString();
+})();
+
+const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+let created = false;
+async function dropDatabase() {
+  if (!created) return;
+  created = false;
+  await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
+}
+process.once("SIGINT", () => {
+  say("\nInterrupted: dropping the bench database.");
+  void dropDatabase().finally(() => process.exit(130));
+});
+
+/** One account, a profile, an owner, `users` directory users, about 30% subscribed; all in SQL. */
+async function seed(database: Database, raw: postgres.Sql, password: string) {
+  const db = database.db;
+  const now = systemClock.now();
+  const [account] = await db.insert(accounts).values({ name: "Bench Corp" }).returning();
+  const accountId = account!.id;
+  const [profile] = await db.insert(profiles).values({ accountId, region: "us-east-1", name: "Main" }).returning();
+  const profileId = profile!.id;
+  const email = "bench-owner@bench.example";
+  await db.insert(consoleAdmins).values({ accountId, email, name: "Bench Owner", role: "owner", passwordHash: await hashPassword(password) });
+
+  const firsts = sql.raw(`array[${firstNames.map((n) => `'${n}'`).join(",")}]`);
+  const lasts = sql.raw(`array[${lastNames.map((n) => `'${n}'`).join(",")}]`);
+  // hashint4 spreads names (and who is subscribed) deterministically, so every run seeds the same directory.
+  await db.execute(sql`
+    insert into directory_users (account_id, user_name, display_name, email, active)
+    select ${accountId}::uuid, e, f || ' ' || l, e, (hashint4(i + 17) & 2147483647) % 100 <> 0
+    from generate_series(1, ${users}::int) as i,
+      lateral (select (${firsts})[1 + (hashint4(i) & 2147483647) % ${firstNames.length}] as f, (${lasts})[1 + (hashint4(i + 1000003) & 2147483647) % ${lastNames.length}] as l) as n,
+      lateral (select lower(replace(f, '-', '') || '.' || l || '.' || i) || '@bench.example' as e) as m`);
+
+  // About 30% subscribed: 60% Pro, 30% Pro+, 10% Power; 70% Active, 20% Pending, 10% Canceled this month;
+  // a few Active ones with a downgrade scheduled for the 1st. Canceled ones have lost their assignment.
+  const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  const period = monthStart.toISOString().slice(0, 7);
+  await db.execute(sql`
+    insert into subscriptions (account_id, profile_id, user_id, tier, status, scheduled_tier, scheduled_at, access_ends_at, activated_at, last_active_at, created_at, updated_at)
+    select account_id, ${profileId}::uuid, id, tier::tier, status::subscription_status,
+      case when status = 'active' and tier <> 'pro' and s % 20 = 0 then 'pro'::tier end,
+      case when status = 'active' and tier <> 'pro' and s % 20 = 0 then ${nextMonth.toISOString()}::timestamptz end,
+      case when status = 'canceled' then ${nextMonth.toISOString()}::timestamptz end,
+      case when status <> 'pending' then ${monthStart.toISOString()}::timestamptz - make_interval(days => s % 200) end,
+      case when status <> 'pending' then ${now.toISOString()}::timestamptz - make_interval(mins => s % (60 * 24 * 7)) end,
+      ${monthStart.toISOString()}::timestamptz - interval '200 days', ${now.toISOString()}::timestamptz
+    from (
+      select account_id, id, s,
+        case when s % 10 < 6 then 'pro' when s % 10 < 9 then 'pro_plus' else 'power' end as tier,
+        case when s % 100 < 70 then 'active' when s % 100 < 90 then 'pending' else 'canceled' end as status
+      from (select account_id, id, hashtext(id::text) & 2147483647 as s from directory_users where account_id = ${accountId}::uuid and active) as u
+      where s % 1000 < 300
+    ) as picked`);
+  await db.execute(sql`
+    insert into assignments (account_id, profile_id, user_id, tier)
+    select account_id, profile_id, user_id, coalesce(scheduled_tier, tier) from subscriptions
+    where account_id = ${accountId}::uuid and profile_id = ${profileId}::uuid and status <> 'canceled'`);
+  await db.execute(sql`
+    insert into subscription_months (account_id, profile_id, period, user_id, fee_tier, active_at_start, first_activated_at, included_cc)
+    select account_id, profile_id, ${period}, user_id, tier, true, null,
+      ((hashtext(user_id::text || 'usage') & 2147483647) % case tier when 'pro' then 100000 when 'pro_plus' then 200000 else 1000000 end)
+    from subscriptions where account_id = ${accountId}::uuid and profile_id = ${profileId}::uuid and status <> 'pending'`);
+  await db.execute(sql`analyze`);
+
+  const [counts] = await raw<{ users: number; subscribed: number; active: number }[]>`
+    select (select count(*)::int from directory_users where account_id = ${accountId}) as users,
+      count(*)::int as subscribed, count(*) filter (where status = 'active')::int as active
+    from subscriptions where account_id = ${accountId}`;
+  // Deep pages start at users spread over the whole list (cursors as the server hands them out).
+  const starts = await raw<{ display_name: string; id: string }[]>`
+    select display_name, id::text as id from directory_users where account_id = ${accountId}
+    order by display_name, id offset ${Math.floor(users / 2) - 1} limit 1`;
+  const spread = await raw<{ display_name: string; id: string }[]>`
+    select display_name, id::text as id from directory_users tablesample system (1) where account_id = ${accountId} limit 64`;
+  const deepCursors = [...starts, ...spread].map((r) => encodeCursor(r.display_name, r.id));
+  return { accountId, profileId, email, counts: counts!, deepCursors, now };
+}
+
+interface Statement {
+  text: string;
+  params: unknown[];
+  ms: number;
+}
+
+/**
+ * The service's statements, straight to PostgreSQL: listUsersTab runs on a drizzle driver whose every
+ * statement goes to one plain connection, one at a time, timed around the round trip only.
+ */
+function directSql(connection: postgres.Sql) {
+  let statements: Statement[] = [];
+  let queue: Promise<unknown> = Promise.resolve();
+  const run = async (text: string, params: unknown[], method: "all" | "execute") => {
+    const t0 = performance.now();
+    const query = connection.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+    const rows = method === "all" ? await query.values() : await query;
+    statements.push({ text, params, ms: performance.now() - t0 });
+    return { rows: rows as unknown[] };
+  };
+  const db = drizzleProxy(
+    (text, params, method) => {
+      // One at a time: the service runs some lookups side by side, which one connection would queue and time twice.
+      const next = queue.then(() => run(text, params, method));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    { casing: "snake_case" },
+  ) as unknown as Db;
+  return {
+    db,
+    take: () => {
+      const taken = statements;
+      statements = [];
+      return taken;
+    },
+  };
+}
+
+async function main() {
+  const t0 = performance.now();
+  say(`Seatdesk console benchmark: ${users.toLocaleString("en-US")} directory users, ${concurrency} concurrent client${concurrency === 1 ? "" : "s"}, PostgreSQL`);
+  await admin.unsafe(`create database "${databaseName}"`);
+  created = true;
+  const database = await connect({ url: benchUrl });
+  const raw = postgres(benchUrl, { max: 1, onnotice: () => {} });
+  try {
+    await database.migrate();
+    const password = generatePassword();
+    const seeded = await seed(database, raw, password);
+    say(
+      `  database ${databaseName}: migrated and seeded in ${since(t0)} (${seeded.counts.users.toLocaleString("en-US")} users, ` +
+        `${seeded.counts.subscribed.toLocaleString("en-US")} subscribed, ${seeded.counts.active.toLocaleString("en-US")} active)`,
+    );
+    const fragments = nameFragments(200);
+
+    // --- the server, in this process, timed around its request listener ---
+    const app = createApp({ database, clock: systemClock, log: jsonLog(), catalog: defaultCatalog, regions: defaultRegions });
+    const serverMs: number[] = [];
+    const serverByKind: Record<RequestKind, number[]> = { first: [], search: [], deep: [] };
+    const statuses = new Map<number, number>();
+    let measuring = false;
+    const timed: RequestListener = (req, res) => {
+      const start = performance.now();
+      if (measuring && (req.url ?? "").split("?")[0] === "/trpc/subscriptions.list") {
+        res.once("finish", () => {
+          const elapsed = performance.now() - start;
+          serverMs.push(elapsed);
+          serverByKind[requestKind(req.url ?? "")].push(elapsed);
+          statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+        });
+      }
+      app(req, res);
+    };
+    const server = createServer(timed);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const config: ClientsConfig = { url, email: seeded.email, password, profileId: seeded.profileId, clients: concurrency, warmupMs, durationMs, searchShare, fragments, deepCursors: seeded.deepCursors };
+    // The worker is TypeScript too: it loads tsx's hooks first, then the clients.
+    const worker = new Worker(
+      `const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}); register(); await import(${JSON.stringify(new URL("./console-clients.ts", import.meta.url).href)});`,
+      { eval: true, workerData: config },
+    );
+    const done = await new Promise<Extract<ClientsMessage, { type: "done" }>>((resolve, reject) => {
+      worker.on("message", (m: ClientsMessage) => {
+        if (m.type === "measuring") measuring = true;
+        if (m.type === "done") {
+          measuring = false;
+          resolve(m);
+        }
+      });
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`the clients' worker exited with code ${code} before finishing`)));
+    });
+    await worker.terminate();
+    await new Promise((resolve) => server.close(resolve));
+    const at = summary(serverMs);
+    const total = done.requests.first + done.requests.search + done.requests.deep;
+    say(
+      `  server: ${total.toLocaleString("en-US")} subscriptions.list requests in ${durationMs / 1000} s (${Math.round(total / (durationMs / 1000))}/s; ` +
+        `${done.requests.first} first pages, ${done.requests.search} searches, ${done.requests.deep} deep pages; ${done.rows.toLocaleString("en-US")} rows)`,
+    );
+    say(`          at the server  p50 ${ms(at.p50)}  p95 ${ms(at.p95)}  p99 ${ms(at.p99)}  max ${ms(at.max)}   (client side p95 ${ms(done.clientP95Ms)})`);
+    say(`          p95 at the server by request: first page ${ms(summary(serverByKind.first).p95)}, search ${ms(summary(serverByKind.search).p95)}, deep page ${ms(summary(serverByKind.deep).p95)}`);
+    const failed = [...statuses].filter(([s]) => s !== 200);
+    if (done.errorCount || failed.length) {
+      say(`          ${done.errorCount} failed requests (HTTP ${failed.map(([s, n]) => `${s}: ${n}`).join(", ") || "none"}); first: ${done.errors.join(" | ")}`);
+    }
+
+    // --- the same statements, directly through SQL ---
+    const connections = Array.from({ length: concurrency }, () => postgres(benchUrl, { max: 1, onnotice: () => {} }));
+    const pageSqlMs: number[] = [];
+    const mainSqlMs: number[] = [];
+    const byKind: Record<RequestKind, number[]> = { first: [], search: [], deep: [] };
+    /** The slowest page query of each shape, to explain. */
+    const slowest = new Map<RequestKind, Statement & { search: string | undefined }>();
+    let statementsPerPage = 0;
+    const until = Date.now() + sqlDurationMs;
+    await Promise.all(
+      connections.map(async (connection) => {
+        const direct = directSql(connection);
+        let cursor: [string, string] | null = null;
+        while (Date.now() < until) {
+          const r = Math.random();
+          const kind: RequestKind = r < 0.3 ? "first" : r < 0.3 + searchShare ? "search" : "deep";
+          const search = kind === "search" ? fragments[Math.floor(Math.random() * fragments.length)] : undefined;
+          const after = kind === "deep" ? (cursor ?? decode(seeded.deepCursors[Math.floor(Math.random() * seeded.deepCursors.length)]!)) : null;
+          const page = await listUsersTab(direct.db, defaultCatalog, { accountId: seeded.accountId, profileId: seeded.profileId, search, after, limit: 50, now: systemClock.now() });
+          if (kind === "deep") cursor = page.nextCursor ? decode(page.nextCursor) : null;
+          const statements = direct.take();
+          const sum = statements.reduce((s, st) => s + st.ms, 0);
+          pageSqlMs.push(sum);
+          mainSqlMs.push(statements[0]?.ms ?? 0);
+          byKind[kind].push(statements[0]?.ms ?? 0);
+          statementsPerPage = Math.max(statementsPerPage, statements.length);
+          const first = statements[0];
+          if (first && first.ms > (slowest.get(kind)?.ms ?? -1)) slowest.set(kind, { ...first, search });
+        }
+      }),
+    );
+    const direct = summary(pageSqlMs);
+    const pageQuery = summary(mainSqlMs);
+    say(`  SQL:    ${direct.n.toLocaleString("en-US")} pages in ${sqlDurationMs / 1000} s, the statements services/users-tab.ts issues (up to ${statementsPerPage} a page), run directly on ${concurrency} connections`);
+    say(`          all statements of a page  p50 ${ms(direct.p50)}  p95 ${ms(direct.p95)}  p99 ${ms(direct.p99)}`);
+    say(
+      `          the page query alone       p50 ${ms(pageQuery.p50)}  p95 ${ms(pageQuery.p95)}  p99 ${ms(pageQuery.p99)}` +
+        `   (p95 first page ${ms(summary(byKind.first).p95)}, search ${ms(summary(byKind.search).p95)}, deep ${ms(summary(byKind.deep).p95)})`,
+    );
+
+    // --- how PostgreSQL runs the page query, one sample per request shape ---
+    for (const kind of ["first", "deep", "search"] as const) {
+      const statement = slowest.get(kind);
+      if (!statement) continue;
+      const plan = await connections[0]!.unsafe(`explain (analyze, buffers, format text) ${statement.text}`, statement.params as postgres.ParameterOrJSON<never>[]);
+      const lines = plan.map((row) => String(row["QUERY PLAN"]));
+      const indexes = [...new Set(lines.flatMap((l) => [...l.matchAll(/using (\w+)/gi)].map((m) => m[1])))];
+      const time = lines.find((l) => l.startsWith("Execution Time"))?.replace("Execution Time: ", "") ?? "?";
+      const removed = lines.reduce((n, l) => n + Number(/Rows Removed by Filter: (\d+)/.exec(l)?.[1] ?? 0), 0);
+      say(
+        `  plan of the slowest ${kind === "search" ? `search ("${statement.search}")` : `${kind} page`} (${ms(statement.ms)} in the run): ` +
+          `${indexes.join(" + ") || "no index"}; ${removed.toLocaleString("en-US")} rows read and filtered out; now ${time}`,
+      );
+      if (showPlans) for (const line of lines) say(`      ${line}`);
+    }
+    await Promise.all(connections.map((c) => c.end({ timeout: 5 })));
+
+    const verdict = at.p95 < goalMs ? `meets the goal (p95 < ${goalMs} ms at the server)` : `MISSES the goal (p95 < ${goalMs} ms at the server)`;
+    say(`  ${verdict}; total run ${since(t0)}`);
+    say(JSON.stringify({ p95_ms: round(at.p95), sql_p95_ms: round(direct.p95), users: seeded.counts.users }));
+    // A missed goal is a figure to report, not a crash: only failed requests make the run fail.
+    return done.errorCount === 0 ? 0 : 1;
+  } finally {
+    await raw.end({ timeout: 5 });
+    await database.close();
+    await dropDatabase();
+    await admin.end({ timeout: 5 });
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Which kind of page a subscriptions.list GET asked for, from its input (read after the response, outside the timing). */
+function requestKind(url: string): RequestKind {
+  const input = new URL(url, "http://bench").searchParams.get("input");
+  const parsed = input ? (JSON.parse(input) as { search?: string; cursor?: string | null }) : {};
+  return parsed.search ? "search" : parsed.cursor ? "deep" : "first";
+}
+
+/** The service's own cursor reader: the SQL side pages exactly as the server does. */
+function decode(cursor: string): [string, string] {
+  const after = decodeCursor(cursor);
+  if (!after) throw new Error(`not a cursor: ${cursor}`);
+  return after;
+}
+
+process.exitCode = await main();

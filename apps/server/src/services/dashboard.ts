@@ -1,0 +1,159 @@
+import { and, count, eq, sql } from "drizzle-orm";
+import { subscriptionStatuses, type Catalog, type Period, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
+import { subscriptionMonths, subscriptions, usageEvents, type Executor } from "@seatdesk/db";
+import { loadBudgetUsedCc, overageAgainstBudget, type OverageAgainstBudget } from "./billing";
+import { currentSubscription, tierInForce } from "./effective-sql";
+
+export interface TierCounts {
+  tier: TierId;
+  total: number;
+  byStatus: Record<SubscriptionStatus, number>;
+}
+
+export interface CreditsByTier {
+  tier: TierId;
+  /** Users with any usage this period whose allowance this tier sets. */
+  users: number;
+  usedCc: number;
+  includedCc: number;
+  overageCc: number;
+  unbilledCc: number;
+}
+
+export interface CreditsByClient {
+  client: string;
+  events: number;
+  usedCc: number;
+  includedCc: number;
+  overageCc: number;
+  unbilledCc: number;
+}
+
+export interface DashboardSummary {
+  periodId: string;
+  asOf: Date;
+  /** Current subscriptions (see subscriptionCounts) by tier in force now and status. */
+  subscriptions: { total: number; byStatus: Record<SubscriptionStatus, number>; byTier: TierCounts[] };
+  /** Users of this profile whose last activity falls in the last 24 hours / 7 days / 30 days before now. */
+  activeUsers: { lastDay: number; last7Days: number; last30Days: number };
+  credits: { usedCc: number; byTier: CreditsByTier[]; byClient: CreditsByClient[] };
+  overage: OverageAgainstBudget;
+}
+
+const num = (value: unknown) => sql<number>`${value}`.mapWith(Number);
+
+// Tier in force and "still current" come from services/effective-sql.ts, the SQL form of the domain's
+// inForce; test/dashboard.test.ts and test/subscription-changes.test.ts check them against inForce.
+const tierInForceAt = (now: string) => sql<TierId>`${tierInForce(new Date(now))}`;
+const isCurrent = (now: string) => currentSubscription(new Date(now));
+function activeSince(now: string, days: number) {
+  return sql`${subscriptions.lastActiveAt} > ${now}::timestamptz - make_interval(days => ${days}) and ${subscriptions.lastActiveAt} <= ${now}::timestamptz`;
+}
+
+const zeroStatuses = (): Record<SubscriptionStatus, number> => Object.fromEntries(subscriptionStatuses.map((s) => [s, 0])) as Record<SubscriptionStatus, number>;
+
+/** The Dashboard of DESIGN.md §4 for one profile and the period of `now`: four grouped queries, whatever the number of users. */
+export async function dashboardSummary(
+  db: Executor,
+  catalog: Catalog,
+  profile: { accountId: string; id: string; budgetCents: number | null },
+  period: Period,
+  now: Date,
+): Promise<DashboardSummary> {
+  const at = now.toISOString();
+  const tiers = [...catalog.tiers].sort((a, b) => a.rank - b.rank).map((t) => t.id);
+
+  const subRows = await db
+    .select({
+      tier: tierInForceAt(at),
+      status: subscriptions.status,
+      current: num(sql`count(*) filter (where ${isCurrent(at)})`),
+      lastDay: num(sql`count(*) filter (where ${activeSince(at, 1)})`),
+      last7Days: num(sql`count(*) filter (where ${activeSince(at, 7)})`),
+      last30Days: num(sql`count(*) filter (where ${activeSince(at, 30)})`),
+    })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.accountId, profile.accountId), eq(subscriptions.profileId, profile.id)))
+    .groupBy(sql`1`, sql`2`);
+
+  // The allowance is set by the ledger's fee tier, or for a user never Active this month by their current tier (domain: allowanceOf).
+  const creditTier = sql<TierId>`coalesce(${subscriptionMonths.feeTier}, ${tierInForceAt(at)})`;
+  const creditRows = await db
+    .select({
+      tier: creditTier,
+      users: num(sql`count(*) filter (where ${subscriptionMonths.includedCc} + ${subscriptionMonths.overageCc} + ${subscriptionMonths.unbilledCc} > 0)`),
+      includedCc: num(sql`coalesce(sum(${subscriptionMonths.includedCc}), 0)`),
+      overageCc: num(sql`coalesce(sum(${subscriptionMonths.overageCc}), 0)`),
+      unbilledCc: num(sql`coalesce(sum(${subscriptionMonths.unbilledCc}), 0)`),
+    })
+    .from(subscriptionMonths)
+    .leftJoin(
+      subscriptions,
+      and(
+        eq(subscriptions.accountId, subscriptionMonths.accountId),
+        eq(subscriptions.profileId, subscriptionMonths.profileId),
+        eq(subscriptions.userId, subscriptionMonths.userId),
+      ),
+    )
+    .where(
+      and(eq(subscriptionMonths.accountId, profile.accountId), eq(subscriptionMonths.profileId, profile.id), eq(subscriptionMonths.period, period.id)),
+    )
+    .groupBy(sql`1`);
+
+  // usage_events_period_idx (account, profile, period, client) serves this grouping.
+  const clientRows = await db
+    .select({
+      client: usageEvents.client,
+      events: count(),
+      includedCc: num(sql`coalesce(sum(${usageEvents.includedCc}), 0)`),
+      overageCc: num(sql`coalesce(sum(${usageEvents.overageCc}), 0)`),
+      unbilledCc: num(sql`coalesce(sum(${usageEvents.unbilledCc}), 0)`),
+      usedCc: num(sql`coalesce(sum(${usageEvents.creditsCc}), 0)`),
+    })
+    .from(usageEvents)
+    .where(and(eq(usageEvents.accountId, profile.accountId), eq(usageEvents.profileId, profile.id), eq(usageEvents.period, period.id)))
+    .groupBy(usageEvents.client);
+
+  const budgetUsedCc = await loadBudgetUsedCc(db, profile, period);
+
+  const byTier = new Map<TierId, TierCounts>(tiers.map((tier) => [tier, { tier, total: 0, byStatus: zeroStatuses() }]));
+  const byStatus = zeroStatuses();
+  const activeUsers = { lastDay: 0, last7Days: 0, last30Days: 0 };
+  let total = 0;
+  for (const r of subRows) {
+    activeUsers.lastDay += r.lastDay;
+    activeUsers.last7Days += r.last7Days;
+    activeUsers.last30Days += r.last30Days;
+    const t = byTier.get(r.tier);
+    if (!t || r.current === 0) continue;
+    t.total += r.current;
+    t.byStatus[r.status] += r.current;
+    byStatus[r.status] += r.current;
+    total += r.current;
+  }
+
+  const credits = new Map<TierId, CreditsByTier>(tiers.map((tier) => [tier, { tier, users: 0, usedCc: 0, includedCc: 0, overageCc: 0, unbilledCc: 0 }]));
+  let overageCc = 0;
+  let usedCc = 0;
+  for (const r of creditRows) {
+    overageCc += r.overageCc;
+    const used = r.includedCc + r.overageCc + r.unbilledCc;
+    usedCc += used;
+    const c = credits.get(r.tier);
+    if (!c) continue;
+    Object.assign(c, { users: r.users, usedCc: used, includedCc: r.includedCc, overageCc: r.overageCc, unbilledCc: r.unbilledCc });
+  }
+
+  return {
+    periodId: period.id,
+    asOf: now,
+    subscriptions: { total, byStatus, byTier: [...byTier.values()] },
+    activeUsers,
+    credits: {
+      usedCc,
+      byTier: [...credits.values()],
+      byClient: clientRows.sort((a, b) => b.usedCc - a.usedCc || (a.client < b.client ? -1 : 1)),
+    },
+    overage: overageAgainstBudget(catalog, { overageCc, budgetCents: profile.budgetCents, budgetUsedCc }),
+  };
+}

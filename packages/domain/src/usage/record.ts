@@ -1,0 +1,62 @@
+import { allowanceOf, type MonthLedger } from "../billing/ledger";
+import { noteActive } from "../billing/ledger";
+import type { Catalog } from "../catalog/catalog";
+import { inForce, recordActivity, type Subscription } from "../subscription/subscription";
+import { capRoomCenticredits } from "./limits";
+import { addSplit, splitEvent, type EventSplit, type OverageLimits } from "./split";
+
+/** Notices a user's month can produce, each once per user and period (issue 5, "Limits and notices"). */
+export const noticeKinds = ["allowance-80", "allowance-100", "overage-started", "cap-reached"] as const;
+export type NoticeKind = (typeof noticeKinds)[number];
+
+export type RecordUsageResult =
+  | { accepted: false; reason: "not-subscribed" | "access-ended" }
+  | {
+      accepted: true;
+      subscription: Subscription;
+      ledger: MonthLedger;
+      split: EventSplit;
+      /** This event was the user's first: Pending became Active (DESIGN.md §2, "Usage"). */
+      activated: boolean;
+      allowanceCc: number;
+      /** Thresholds this event crossed; storage keeps each once per user and period. */
+      notices: NoticeKind[];
+    };
+
+/**
+ * One usage event through the rules (DESIGN.md §2, "Usage", "Overages and caps"): refused without a
+ * subscription in force at the time it occurred; the first event activates a Pending user (and the
+ * month's ledger notes it); every event moves "last active"; the credits are split allowance first,
+ * then overage within the cap and the budget, the rest unbilled.
+ */
+export function recordUsage(input: {
+  catalog: Catalog;
+  stored: Subscription | null;
+  /** The ledger of the event's period (see ledgerFor). */
+  ledger: MonthLedger;
+  creditsCc: number;
+  occurredAt: Date;
+  limits: OverageLimits;
+}): RecordUsageResult {
+  const { catalog, stored, occurredAt } = input;
+  const sub = stored ? inForce(stored, occurredAt) : null;
+  if (!sub) return { accepted: false, reason: stored?.status === "canceled" ? "access-ended" : "not-subscribed" };
+  const subscription = recordActivity(sub, occurredAt);
+  const activated = sub.status === "pending";
+  const before = activated ? noteActive(catalog, input.ledger, subscription.tier, occurredAt) : input.ledger;
+  const allowanceCc = allowanceOf(catalog, before, subscription.tier);
+  const split = splitEvent(before, allowanceCc, input.creditsCc, input.limits);
+  const ledger: MonthLedger = { ...before, ...addSplit(before, split) };
+  return { accepted: true, subscription, ledger, split, activated, allowanceCc, notices: crossed(before, ledger, allowanceCc, split, input.limits) };
+}
+
+function crossed(before: MonthLedger, after: MonthLedger, allowanceCc: number, split: EventSplit, limits: OverageLimits): NoticeKind[] {
+  const out: NoticeKind[] = [];
+  // 80% compared exactly: included × 5 ≥ allowance × 4.
+  if (before.includedCc * 5 < allowanceCc * 4 && after.includedCc * 5 >= allowanceCc * 4) out.push("allowance-80");
+  if (before.includedCc < allowanceCc && after.includedCc >= allowanceCc) out.push("allowance-100");
+  if (before.overageCc === 0 && after.overageCc > 0) out.push("overage-started");
+  const capRoomAfter = capRoomCenticredits(limits.userCap, after.overageCc);
+  if (limits.allowed && (split.stoppedBy === "user-cap-reached" || (capRoomAfter === 0 && split.overageCc > 0))) out.push("cap-reached");
+  return out;
+}
