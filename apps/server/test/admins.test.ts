@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { and, asc, count, eq } from "drizzle-orm";
 import { auditLog, consoleAdmins, consoleSessions } from "@seatdesk/db";
@@ -7,22 +7,9 @@ import { sessionCookieName, type ConsoleSession } from "../src/auth/sessions";
 import { createContext } from "../src/http/app";
 import { appRouter } from "../src/routers/_app";
 import { createCallerFactory } from "../src/trpc/init";
-import { callerAs, memoryJar, makeTenant, openHarness, testPassword, type Harness, type Tenant } from "./harness";
+import { callerAs, harnessForFile, makeTenant, memoryJar, rejection, testPassword, type Tenant } from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
-
-async function rejection(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
+const h = harnessForFile();
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -31,8 +18,8 @@ function browser() {
   const jar = memoryJar();
   return {
     jar,
-    api: async () => createCaller(await createContext(h.deps, jar)),
-    session: async () => (await createContext(h.deps, jar)).session,
+    api: async () => createCaller(await createContext(h.deps, jar, undefined)),
+    session: async () => (await createContext(h.deps, jar, undefined)).session,
   };
 }
 

@@ -1,27 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
+import { describe, expect, it } from "vitest";
 import { and, count, eq, sql } from "drizzle-orm";
 import { auditLog, profiles } from "@seatdesk/db";
 import { adminActor, recordAudit } from "../src/services/audit";
-import { callerAs, makeTenant, openHarness, testNow, type Harness, type Tenant } from "./harness";
+import { callerAs, harnessForFile, makeTenant, rejection } from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
-beforeEach(() => h.clock.set(testNow));
+const h = harnessForFile({ resetClock: true });
 
 const at = (iso: string) => new Date(iso);
-
-async function rejection(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
 
 type Api = ReturnType<typeof callerAs>;
 type Entry = Awaited<ReturnType<Api["audit"]["list"]>>["entries"][number];

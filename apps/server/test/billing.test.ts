@@ -1,125 +1,27 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { buildInvoice, computeCharge, defaultCatalog, ledgerFor, periodOf, roundHalfUp } from "@seatdesk/domain";
+import { invoiceLines, invoices, profiles, subscriptionMonths, subscriptions } from "@seatdesk/db";
+import { rowToLedger } from "../src/services/ledgers";
+import { toDomain } from "../src/services/reconcile";
 import {
-  buildInvoice,
-  computeCharge,
-  defaultCatalog,
-  inForce,
-  ledgerFor,
-  noteActive,
-  periodOf,
-  recordActivity,
-  roundHalfUp,
-  type UsageCounters,
-} from "@seatdesk/domain";
-import { assignments, invoiceLines, invoices, profileMonths, profiles, subscriptionMonths, subscriptions, usageEvents } from "@seatdesk/db";
-import { loadLedgers, rowToLedger, saveLedgers } from "../src/services/ledgers";
-import { reconcileUsers, toDomain } from "../src/services/reconcile";
-import { callerAs, makeTenant, openHarness, testNow, writeCounts, type Harness, type Tenant } from "./harness";
+  activateAt,
+  callerAs,
+  harnessForFile,
+  makeTenant,
+  recordUsage,
+  rejection,
+  setBudget,
+  subscribeAt,
+  testNow,
+  unassignAt,
+  writeCounts,
+  type Tenant,
+} from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
-beforeEach(() => h.clock.set(testNow));
+const h = harnessForFile({ resetClock: true });
 
 const at = (iso: string) => new Date(iso);
-
-async function rejection(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
-
-// ---- Setup where the API does not exist yet (activation and usage come with the usage clients' issue). ----
-// Each helper asks the domain what the change means, exactly as the product will, and writes the result.
-
-/** The user signs in or uses the tool at `when`: recordActivity, and the month's ledger notes the tier held while Active. */
-async function activate(t: Tenant, userIds: string[], when: Date) {
-  await h.database.db.transaction(async (tx) => {
-    const period = periodOf(when);
-    const rows = await tx
-      .select()
-      .from(subscriptions)
-      .where(and(eq(subscriptions.accountId, t.accountId), eq(subscriptions.profileId, t.profileId), inArray(subscriptions.userId, userIds)));
-    expect(rows).toHaveLength(userIds.length);
-    const stored = await loadLedgers(tx, t.accountId, t.profileId, period, userIds);
-    const ledgers = [];
-    for (const row of rows) {
-      const before = toDomain(row);
-      const current = inForce(before, when);
-      if (!current) throw new Error(`setup: ${row.userId} has no access at ${when.toISOString()}`);
-      const after = recordActivity(current, when);
-      await tx
-        .update(subscriptions)
-        .set({ status: after.status, activatedAt: after.activatedAt, lastActiveAt: after.lastActiveAt, updatedAt: when })
-        .where(and(eq(subscriptions.accountId, t.accountId), eq(subscriptions.profileId, t.profileId), eq(subscriptions.userId, row.userId)));
-      ledgers.push({ userId: row.userId, ledger: noteActive(defaultCatalog, ledgerFor(period, before, stored.get(row.userId) ?? null), after.tier, when) });
-    }
-    await saveLedgers(tx, t.accountId, t.profileId, ledgers, when);
-  });
-}
-
-/** Usage already split by the rules (what the usage endpoint will write): the event, the user's ledger and the profile's month. */
-async function use(t: Tenant, userId: string, when: Date, split: UsageCounters, client = "ide") {
-  await activate(t, [userId], when);
-  const period = periodOf(when);
-  await h.database.db.transaction(async (tx) => {
-    const [row] = await tx
-      .select()
-      .from(subscriptions)
-      .where(and(eq(subscriptions.accountId, t.accountId), eq(subscriptions.profileId, t.profileId), eq(subscriptions.userId, userId)));
-    const stored = await loadLedgers(tx, t.accountId, t.profileId, period, [userId]);
-    const ledger = ledgerFor(period, toDomain(row!), stored.get(userId) ?? null);
-    const next = {
-      ...ledger,
-      includedCc: ledger.includedCc + split.includedCc,
-      overageCc: ledger.overageCc + split.overageCc,
-      unbilledCc: ledger.unbilledCc + split.unbilledCc,
-    };
-    await saveLedgers(tx, t.accountId, t.profileId, [{ userId, ledger: next }], when);
-    await tx
-      .insert(profileMonths)
-      .values({ accountId: t.accountId, profileId: t.profileId, period: period.id, overageCc: split.overageCc })
-      .onConflictDoUpdate({
-        target: [profileMonths.accountId, profileMonths.profileId, profileMonths.period],
-        set: { overageCc: sql`${profileMonths.overageCc} + ${split.overageCc}` },
-      });
-    await tx.insert(usageEvents).values({
-      accountId: t.accountId,
-      profileId: t.profileId,
-      period: period.id,
-      userId,
-      idempotencyKey: `${userId}-${when.toISOString()}`,
-      client,
-      creditsCc: split.includedCc + split.overageCc + split.unbilledCc,
-      ...split,
-      occurredAt: when,
-      recordedAt: when,
-      // The answer the usage endpoint gave (only replayed for a repeated key; no procedure here reads it).
-      result: { accepted: true, ...split },
-    });
-  });
-}
-
-/** An administrator removes the users' direct assignments at `when`: the subscription follows the rules (Canceled, access to the month's end). */
-async function unassign(t: Tenant, userIds: string[], when: Date) {
-  await h.database.db.transaction(async (tx) => {
-    await tx.delete(assignments).where(and(eq(assignments.accountId, t.accountId), eq(assignments.profileId, t.profileId), inArray(assignments.userId, userIds)));
-    const [profile] = await tx.select().from(profiles).where(and(eq(profiles.accountId, t.accountId), eq(profiles.id, t.profileId)));
-    await reconcileUsers(tx, defaultCatalog, profile!, userIds, when);
-  });
-}
-
-async function subscribe(t: Tenant, userIds: string[], tier: "pro" | "pro_plus" | "power", when: Date) {
-  h.clock.set(when);
-  await callerAs(h, t.admins.owner).subscriptions.subscribe({ profileId: t.profileId, userIds, tier });
-}
 
 /** What the domain says the period's invoice is, from every subscription and stored ledger of the profile. */
 async function domainInvoice(t: Tenant, now: Date) {
@@ -143,8 +45,6 @@ async function domainInvoice(t: Tenant, now: Date) {
 
 const setFirstMonth = (t: Tenant, firstMonth: "full" | "prorated") =>
   h.database.db.update(profiles).set({ firstMonth }).where(and(eq(profiles.accountId, t.accountId), eq(profiles.id, t.profileId)));
-const setBudget = (t: Tenant, budgetCents: number | null) =>
-  h.database.db.update(profiles).set({ budgetCents }).where(and(eq(profiles.accountId, t.accountId), eq(profiles.id, t.profileId)));
 
 /**
  * One profile, January 2026, seen on the 8th at 12:00 (testNow). Users by index (names sort in this order):
@@ -160,16 +60,16 @@ const setBudget = (t: Tenant, budgetCents: number | null) =>
 async function januaryProfile() {
   const t = await makeTenant(h, { users: 8 });
   const [a, b, c, d, e, f, g] = t.userIds as [string, string, string, string, string, string, string];
-  await subscribe(t, [a, c, e, f], "pro", at("2025-12-10T09:00:00Z"));
-  await activate(t, [a, c, e, f], at("2025-12-10T10:00:00Z"));
-  await unassign(t, [e], at("2025-12-20T10:00:00Z"));
-  await use(t, f, at("2026-01-03T10:00:00Z"), { includedCc: 100_000, overageCc: 50_000, unbilledCc: 0 });
-  await unassign(t, [c], at("2026-01-05T10:00:00Z"));
-  await subscribe(t, [f], "power", at("2026-01-05T11:00:00Z"));
-  await subscribe(t, [b], "pro_plus", at("2026-01-06T09:00:00Z"));
-  await subscribe(t, [d], "pro", at("2026-01-06T09:00:00Z"));
-  await use(t, a, at("2026-01-06T10:00:00Z"), { includedCc: 100_000, overageCc: 12_345, unbilledCc: 500 }, "cli");
-  await activate(t, [d], at("2026-01-08T08:00:00Z"));
+  await subscribeAt(h, t, [a, c, e, f], "pro", at("2025-12-10T09:00:00Z"));
+  await activateAt(h, t, [a, c, e, f], at("2025-12-10T10:00:00Z"));
+  await unassignAt(h, t, [e], at("2025-12-20T10:00:00Z"));
+  await recordUsage(h, t, f, at("2026-01-03T10:00:00Z"), { includedCc: 100_000, overageCc: 50_000, unbilledCc: 0 });
+  await unassignAt(h, t, [c], at("2026-01-05T10:00:00Z"));
+  await subscribeAt(h, t, [f], "power", at("2026-01-05T11:00:00Z"));
+  await subscribeAt(h, t, [b], "pro_plus", at("2026-01-06T09:00:00Z"));
+  await subscribeAt(h, t, [d], "pro", at("2026-01-06T09:00:00Z"));
+  await recordUsage(h, t, a, at("2026-01-06T10:00:00Z"), { includedCc: 100_000, overageCc: 12_345, unbilledCc: 500 }, "cli");
+  await activateAt(h, t, [d], at("2026-01-08T08:00:00Z"));
   await h.database.db.insert(subscriptionMonths).values({
     accountId: t.accountId,
     profileId: t.profileId,
@@ -257,7 +157,7 @@ describe("billing.estimate", () => {
 
   it("reports the overage against the profile budget, with exact money rounded once", async () => {
     const { t } = await januaryProfile();
-    await setBudget(t, 5000);
+    await setBudget(h, t, 5000);
     const est = await callerAs(h, t.admins.owner).billing.estimate({ profileId: t.profileId });
     // $50.00 = 500,000 hundredths of a cent; 623.45 credits × 4 = 249,380 used; 250,620 left ÷ 4 → 62,655 centicredits.
     expect(est.budget).toEqual({
@@ -269,7 +169,7 @@ describe("billing.estimate", () => {
       budgetLeftCc: 62_655,
       budgetReached: false,
     });
-    await setBudget(t, 2493);
+    await setBudget(h, t, 2493);
     const reached = await callerAs(h, t.admins.owner).billing.estimate({ profileId: t.profileId });
     expect(reached.budget).toMatchObject({ budgetCents: 2493, budgetLeftCc: 0, budgetReached: true });
   });
@@ -309,7 +209,7 @@ describe("billing.estimate", () => {
 
   it("is empty for a profile with nobody charged, and reading it writes nothing", async () => {
     const t = await makeTenant(h, { users: 2 });
-    await subscribe(t, t.userIds, "pro", testNow);
+    await subscribeAt(h, t, t.userIds, "pro", testNow);
     const before = await writeCounts(h, t.accountId);
     const est = await callerAs(h, t.admins.viewer).billing.estimate({ profileId: t.profileId });
     expect(est).toMatchObject({ lines: [], lineCount: 0, feesCents: 0, overageCents: 0, totalCents: 0, estimate: true });

@@ -1,109 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { defaultCatalog, inForce, ledgerFor, noteActive, periodOf, recordActivity, subscriptionStatuses, tierIds, type UsageCounters } from "@seatdesk/domain";
-import { assignments, profileMonths, profiles, subscriptionMonths, subscriptions, usageEvents } from "@seatdesk/db";
-import { loadLedgers, saveLedgers } from "../src/services/ledgers";
-import { reconcileUsers, toDomain } from "../src/services/reconcile";
-import { callerAs, makeTenant, openHarness, testNow, writeCounts, type Harness, type Tenant } from "./harness";
+import { and, eq, inArray } from "drizzle-orm";
+import { inForce, subscriptionStatuses, tierIds } from "@seatdesk/domain";
+import { subscriptionMonths, subscriptions } from "@seatdesk/db";
+import { toDomain } from "../src/services/reconcile";
+import { activateAt, callerAs, harnessForFile, makeTenant, recordUsage, setBudget, subscribeAt, testNow, unassignAt, writeCounts } from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
-beforeEach(() => h.clock.set(testNow));
+const h = harnessForFile({ resetClock: true });
 
 const at = (iso: string) => new Date(iso);
-
-// ---- Setup where the API does not exist yet (activation and usage come with the usage clients' issue). ----
-// Each helper asks the domain what the change means, exactly as the product will, and writes the result.
-
-/** The user signs in or uses the tool at `when`: recordActivity, and the month's ledger notes the tier held while Active. */
-async function activate(t: Tenant, userIds: string[], when: Date) {
-  await h.database.db.transaction(async (tx) => {
-    const period = periodOf(when);
-    const rows = await tx
-      .select()
-      .from(subscriptions)
-      .where(and(eq(subscriptions.accountId, t.accountId), eq(subscriptions.profileId, t.profileId), inArray(subscriptions.userId, userIds)));
-    expect(rows).toHaveLength(userIds.length);
-    const stored = await loadLedgers(tx, t.accountId, t.profileId, period, userIds);
-    const ledgers = [];
-    for (const row of rows) {
-      const before = toDomain(row);
-      const current = inForce(before, when);
-      if (!current) throw new Error(`setup: ${row.userId} has no access at ${when.toISOString()}`);
-      const after = recordActivity(current, when);
-      await tx
-        .update(subscriptions)
-        .set({ status: after.status, activatedAt: after.activatedAt, lastActiveAt: after.lastActiveAt, updatedAt: when })
-        .where(and(eq(subscriptions.accountId, t.accountId), eq(subscriptions.profileId, t.profileId), eq(subscriptions.userId, row.userId)));
-      ledgers.push({ userId: row.userId, ledger: noteActive(defaultCatalog, ledgerFor(period, before, stored.get(row.userId) ?? null), after.tier, when) });
-    }
-    await saveLedgers(tx, t.accountId, t.profileId, ledgers, when);
-  });
-}
-
-/** Usage already split by the rules (what the usage endpoint will write): the event, the user's ledger and the profile's month. */
-async function use(t: Tenant, userId: string, when: Date, split: UsageCounters, client = "ide") {
-  await activate(t, [userId], when);
-  const period = periodOf(when);
-  await h.database.db.transaction(async (tx) => {
-    const [row] = await tx
-      .select()
-      .from(subscriptions)
-      .where(and(eq(subscriptions.accountId, t.accountId), eq(subscriptions.profileId, t.profileId), eq(subscriptions.userId, userId)));
-    const stored = await loadLedgers(tx, t.accountId, t.profileId, period, [userId]);
-    const ledger = ledgerFor(period, toDomain(row!), stored.get(userId) ?? null);
-    const next = {
-      ...ledger,
-      includedCc: ledger.includedCc + split.includedCc,
-      overageCc: ledger.overageCc + split.overageCc,
-      unbilledCc: ledger.unbilledCc + split.unbilledCc,
-    };
-    await saveLedgers(tx, t.accountId, t.profileId, [{ userId, ledger: next }], when);
-    await tx
-      .insert(profileMonths)
-      .values({ accountId: t.accountId, profileId: t.profileId, period: period.id, overageCc: split.overageCc })
-      .onConflictDoUpdate({
-        target: [profileMonths.accountId, profileMonths.profileId, profileMonths.period],
-        set: { overageCc: sql`${profileMonths.overageCc} + ${split.overageCc}` },
-      });
-    await tx.insert(usageEvents).values({
-      accountId: t.accountId,
-      profileId: t.profileId,
-      period: period.id,
-      userId,
-      idempotencyKey: `${userId}-${when.toISOString()}`,
-      client,
-      creditsCc: split.includedCc + split.overageCc + split.unbilledCc,
-      ...split,
-      occurredAt: when,
-      recordedAt: when,
-      // The answer the usage endpoint gave (only replayed for a repeated key; no procedure here reads it).
-      result: { accepted: true, ...split },
-    });
-  });
-}
-
-/** An administrator removes the users' direct assignments at `when`: the subscription follows the rules (Canceled, access to the month's end). */
-async function unassign(t: Tenant, userIds: string[], when: Date) {
-  await h.database.db.transaction(async (tx) => {
-    await tx.delete(assignments).where(and(eq(assignments.accountId, t.accountId), eq(assignments.profileId, t.profileId), inArray(assignments.userId, userIds)));
-    const [profile] = await tx.select().from(profiles).where(and(eq(profiles.accountId, t.accountId), eq(profiles.id, t.profileId)));
-    await reconcileUsers(tx, defaultCatalog, profile!, userIds, when);
-  });
-}
-
-async function subscribe(t: Tenant, userIds: string[], tier: "pro" | "pro_plus" | "power", when: Date) {
-  h.clock.set(when);
-  await callerAs(h, t.admins.owner).subscriptions.subscribe({ profileId: t.profileId, userIds, tier });
-}
-
-
-const setBudget = (t: Tenant, budgetCents: number | null) =>
-  h.database.db.update(profiles).set({ budgetCents }).where(and(eq(profiles.accountId, t.accountId), eq(profiles.id, t.profileId)));
 
 /**
  * One profile seen on 8 January 2026 at 12:00 (testNow). Users by index:
@@ -118,20 +23,20 @@ const setBudget = (t: Tenant, budgetCents: number | null) =>
 async function januaryProfile() {
   const t = await makeTenant(h, { users: 7 });
   const u = t.userIds as [string, string, string, string, string, string, string];
-  await subscribe(t, [u[0]], "power", at("2025-12-09T09:00:00Z"));
-  await subscribe(t, [u[1]], "pro_plus", at("2025-12-09T09:00:00Z"));
-  await subscribe(t, [u[2], u[3]], "pro", at("2025-12-09T09:00:00Z"));
-  await activate(t, [u[2]], at("2025-12-09T12:00:00Z"));
-  await activate(t, [u[0], u[1], u[3]], at("2025-12-10T12:00:00Z"));
-  await subscribe(t, [u[0]], "pro", at("2025-12-15T09:00:00Z"));
-  await unassign(t, [u[2]], at("2025-12-20T09:00:00Z"));
-  await use(t, u[1], at("2026-01-03T09:00:00Z"), { includedCc: 50_000, overageCc: 0, unbilledCc: 0 }, "ide");
-  await use(t, u[3], at("2026-01-04T09:00:00Z"), { includedCc: 100_000, overageCc: 2013, unbilledCc: 0 }, "cli");
-  await unassign(t, [u[3]], at("2026-01-05T09:00:00Z"));
-  await subscribe(t, [u[4]], "pro_plus", at("2026-01-06T09:00:00Z"));
-  await subscribe(t, [u[5]], "power", at("2026-01-06T09:00:00Z"));
-  await use(t, u[5], at("2026-01-07T18:00:00Z"), { includedCc: 30_000, overageCc: 0, unbilledCc: 0 }, "ide");
-  await use(t, u[0], at("2026-01-08T10:00:00Z"), { includedCc: 100, overageCc: 0, unbilledCc: 0 }, "ide");
+  await subscribeAt(h, t, [u[0]], "power", at("2025-12-09T09:00:00Z"));
+  await subscribeAt(h, t, [u[1]], "pro_plus", at("2025-12-09T09:00:00Z"));
+  await subscribeAt(h, t, [u[2], u[3]], "pro", at("2025-12-09T09:00:00Z"));
+  await activateAt(h, t, [u[2]], at("2025-12-09T12:00:00Z"));
+  await activateAt(h, t, [u[0], u[1], u[3]], at("2025-12-10T12:00:00Z"));
+  await subscribeAt(h, t, [u[0]], "pro", at("2025-12-15T09:00:00Z"));
+  await unassignAt(h, t, [u[2]], at("2025-12-20T09:00:00Z"));
+  await recordUsage(h, t, u[1], at("2026-01-03T09:00:00Z"), { includedCc: 50_000, overageCc: 0, unbilledCc: 0 }, "ide");
+  await recordUsage(h, t, u[3], at("2026-01-04T09:00:00Z"), { includedCc: 100_000, overageCc: 2013, unbilledCc: 0 }, "cli");
+  await unassignAt(h, t, [u[3]], at("2026-01-05T09:00:00Z"));
+  await subscribeAt(h, t, [u[4]], "pro_plus", at("2026-01-06T09:00:00Z"));
+  await subscribeAt(h, t, [u[5]], "power", at("2026-01-06T09:00:00Z"));
+  await recordUsage(h, t, u[5], at("2026-01-07T18:00:00Z"), { includedCc: 30_000, overageCc: 0, unbilledCc: 0 }, "ide");
+  await recordUsage(h, t, u[0], at("2026-01-08T10:00:00Z"), { includedCc: 100, overageCc: 0, unbilledCc: 0 }, "ide");
   h.clock.set(testNow);
   return { t, u };
 }
@@ -221,10 +126,10 @@ describe("dashboard.summary", () => {
       budgetLeftCc: null,
       budgetReached: false,
     });
-    await setBudget(t, 100);
+    await setBudget(h, t, 100);
     // $1.00 = 10,000 hundredths of a cent; 8,052 used; 1,948 left ÷ 4 → 487 centicredits.
     expect((await api.dashboard.summary({ profileId: t.profileId })).overage).toMatchObject({ budgetCents: 100, budgetLeftCc: 487, budgetReached: false });
-    await setBudget(t, 80);
+    await setBudget(h, t, 80);
     expect((await api.dashboard.summary({ profileId: t.profileId })).overage).toMatchObject({ budgetCents: 80, budgetLeftCc: 0, budgetReached: true });
   });
 

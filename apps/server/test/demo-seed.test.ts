@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { and, count, countDistinct, eq, isNotNull, sql } from "drizzle-orm";
 import { defaultCatalog } from "@seatdesk/domain";
 import { directoryGroups, directoryUsers, groupMembers, subscriptions } from "@seatdesk/db";
 import { seedDemo } from "../src/demo/seed";
-import { callerAs, openHarness, testNow, type Harness } from "./harness";
+import { callerAs, harnessForFile, testNow } from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
+const h = harnessForFile();
 
 it("the demo account has 200+ people in 8 overlapping groups, and every status shows", async () => {
   const seeded = await seedDemo(h.database.db, {

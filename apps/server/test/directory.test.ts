@@ -1,23 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
+import { beforeAll, describe, expect, it } from "vitest";
 import { and, count, eq } from "drizzle-orm";
 import { assignments, auditLog, directoryGroups, directoryUsers, groupMembers, profiles, subscriptions } from "@seatdesk/db";
-import { addMembers, callerAs, makeTenant, openHarness, testNow, writeCounts, type Harness, type Tenant } from "./harness";
+import { addMembers, callerAs, harnessForFile, makeTenant, rejection, testNow, writeCounts, type Tenant } from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
-
-async function rejection(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
+const h = harnessForFile();
 
 /** Everything the directory area writes for an account, for "nothing was written" assertions. */
 async function directoryCounts(accountId: string) {

@@ -1,23 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
+import { describe, expect, it } from "vitest";
 import { count, eq } from "drizzle-orm";
 import { auditLog, profiles } from "@seatdesk/db";
-import { callerAs, makeTenant, openHarness, type Harness } from "./harness";
+import { callerAs, harnessForFile, makeTenant, rejection } from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
-
-async function rejection(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
+const h = harnessForFile();
 
 async function counts(accountId: string) {
   const db = h.database.db;

@@ -1,27 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
+import { describe, expect, it } from "vitest";
 import { and, asc, eq } from "drizzle-orm";
 import { auditLog, capOverrides, directoryUsers, overageSwitches, profiles } from "@seatdesk/db";
-import { addMembers, callerAs, makeTenant, openHarness, testNow, type Harness, type Tenant } from "./harness";
+import { addMembers, callerAs, harnessForFile, makeTenant, rejection, type Tenant } from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
-beforeEach(() => h.clock.set(testNow));
+const h = harnessForFile({ resetClock: true });
 
 /** Moves the clock a second on, so audit entries written one after the other sort in that order. */
 const tick = () => h.clock.set(new Date(h.clock.now().getTime() + 1000));
-
-async function rejection(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
 
 async function auditOf(t: Tenant) {
   return h.database.db.select().from(auditLog).where(eq(auditLog.accountId, t.accountId)).orderBy(asc(auditLog.at), asc(auditLog.id));
@@ -247,21 +232,22 @@ describe("user and group overrides", () => {
     const p = t.profileId;
     const u = t.userIds[0]!;
     const g = t.groupIds[0]!;
-    const attempts: [Promise<unknown>, string][] = [
-      [api.settings.setUserOverride({ profileId: p, userId: u }), "input: nothing to change; give cap, overage or both"],
-      [api.settings.setUserOverride({ profileId: p, userId: u, cap: 0.001 }), "cap: at most two decimals (0.01 credit)"],
-      [api.settings.setUserOverride({ profileId: p, userId: u, cap: -5 }), "cap: must be 0 or more"],
+    // Each call starts only when its turn comes, so no rejection waits unhandled.
+    const attempts: [() => Promise<unknown>, string][] = [
+      [() => api.settings.setUserOverride({ profileId: p, userId: u }), "input: nothing to change; give cap, overage or both"],
+      [() => api.settings.setUserOverride({ profileId: p, userId: u, cap: 0.001 }), "cap: at most two decimals (0.01 credit)"],
+      [() => api.settings.setUserOverride({ profileId: p, userId: u, cap: -5 }), "cap: must be 0 or more"],
       // @ts-expect-error: the point is a cap the type does not allow
-      [api.settings.setUserOverride({ profileId: p, userId: u, cap: "lots" }), 'cap: a number of credits, "unlimited", or null to remove the override'],
+      [() => api.settings.setUserOverride({ profileId: p, userId: u, cap: "lots" }), 'cap: a number of credits, "unlimited", or null to remove the override'],
       // @ts-expect-error: the point is a switch the type does not allow
-      [api.settings.setUserOverride({ profileId: p, userId: u, overage: "sometimes" }), "overage: "],
-      [api.settings.setUserOverride({ profileId: p, userId: "x", cap: 1 }), "userId: "],
-      [api.settings.setGroupOverride({ profileId: p, groupId: g, cap: 1.005 }), "cap: at most two decimals (0.01 credit)"],
+      [() => api.settings.setUserOverride({ profileId: p, userId: u, overage: "sometimes" }), "overage: "],
+      [() => api.settings.setUserOverride({ profileId: p, userId: "x", cap: 1 }), "userId: "],
+      [() => api.settings.setGroupOverride({ profileId: p, groupId: g, cap: 1.005 }), "cap: at most two decimals (0.01 credit)"],
       // @ts-expect-error: cap is required for a group (null removes it)
-      [api.settings.setGroupOverride({ profileId: p, groupId: g }), 'cap: a number of credits, "unlimited", or null to remove the override'],
+      [() => api.settings.setGroupOverride({ profileId: p, groupId: g }), 'cap: a number of credits, "unlimited", or null to remove the override'],
     ];
     for (const [call, message] of attempts) {
-      const e = await rejection(call);
+      const e = await rejection(call());
       expect(e.code, message).toBe("BAD_REQUEST");
       expect(e.message.startsWith(message), `${e.message} / ${message}`).toBe(true);
     }

@@ -1,21 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRPCError } from "@trpc/server";
-import { callerAs, makeTenant, openHarness, writeCounts, type Harness } from "./harness";
+import { describe, expect, it } from "vitest";
+import { callerAs, harnessForFile, makeTenant, rejection, writeCounts } from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
-
-async function rejection(p: Promise<unknown>): Promise<TRPCError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TRPCError);
-  return e as TRPCError;
-}
+const h = harnessForFile();
 
 describe("subscriptions.subscribe", () => {
   it("subscribes many users at once; they appear Pending at the chosen tier", async () => {

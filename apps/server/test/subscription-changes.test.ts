@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { and, eq, inArray } from "drizzle-orm";
 import { inForce, type Subscription } from "@seatdesk/domain";
 import { subscriptionMonths, subscriptions } from "@seatdesk/db";
 import { toDomain } from "../src/services/reconcile";
 import { tenantFingerprint } from "./fingerprint";
-import { addMembers, callerAs, makeTenant, openHarness, testNow, type Harness, type Tenant } from "./harness";
+import { addMembers, callerAs, harnessForFile, makeTenant, testNow, type Tenant } from "./harness";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await openHarness();
-});
-afterAll(() => h.close());
+const h = harnessForFile();
 
 const feb1 = "2026-02-01T00:00:00.000Z";
 

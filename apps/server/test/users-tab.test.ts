@@ -83,6 +83,22 @@ describe("at 100,000 users", () => {
     expect(deep).not.toMatch(/Sort/);
   });
 
+  it("a search pages through exactly its matches, across the bounded name walk and the trigram index after it", async () => {
+    const api = callerAs(h, big.admins.viewer);
+    const expected = Array.from({ length: 100_000 }, (_, i) => i + 1)
+      .filter((g) => `person ${String(g).padStart(6, "0")} u${g}@big.example`.includes("199"))
+      .map((g) => `Person ${String(g).padStart(6, "0")}`);
+    expect(expected.length).toBeGreaterThan(60); // more than a page, some inside the first 2,000 names and most after
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof api.subscriptions.list>> = await api.subscriptions.list({ profileId: big.profileId, search: "199", cursor });
+      seen.push(...page.rows.map((r) => r.displayName));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+  });
+
   it("a search uses the trigram index", async () => {
     const searched = await plan(sql`
       select u.id from directory_users u

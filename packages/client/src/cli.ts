@@ -1,19 +1,22 @@
 /**
  * `pnpm seatdesk <command> [options]`: the console's operations from a terminal, through the typed
  * client. Output for people goes to stdout, errors to stderr; the exit code is 0 on success, 1 when
- * the server refused or failed, 2 for a wrong command line.
+ * the server refused or failed, 2 for a wrong command line (or an account the walkthrough cannot run on).
  */
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultCatalog, tierIds, type TierId } from "@seatdesk/domain";
 import { createClient, TRPCClientError, type AppRouter, type SeatdeskClient } from "./index";
+import { NotEnoughPeople, walkthrough } from "./walkthrough";
 
 const usage = `Usage: pnpm seatdesk <command> [options]
 
 Commands:
   users [--search <text>] [--limit <n> | --all]   the Users tab: name, e-mail, tier, status, scheduled change, last active
   subscribe-group <group name> <tier>             subscribe every member of a group (tier: ${tierIds.join(", ")}, or Pro / Pro+ / Power)
+  walkthrough                                     on the demo account: subscribe a new group, upgrade one member, downgrade
+                                                  another, unsubscribe a third person, then show their rows and the running bill
 
 Options:
   --url <url>            the Seatdesk server (default http://localhost:3000)
@@ -52,10 +55,10 @@ export function formatTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-const tierName = (id: string | null) => (id ? (defaultCatalog.tiers.find((t) => t.id === id)?.name ?? id) : "—");
-const statusName = (status: string | null) => (status ? status[0]!.toUpperCase() + status.slice(1) : "Not subscribed");
+export const tierName = (id: string | null) => (id ? (defaultCatalog.tiers.find((t) => t.id === id)?.name ?? id) : "—");
+export const statusName = (status: string | null) => (status ? status[0]!.toUpperCase() + status.slice(1) : "Not subscribed");
 /** Instants cross the API as ISO strings; shown to the minute, in UTC as the rules count them. */
-const instant = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—");
+export const instant = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "—");
 const day = (iso: string) => iso.slice(0, 10);
 
 /** Accepts a tier id (pro_plus) or its name (Pro+), case-insensitively. */
@@ -75,7 +78,7 @@ function credentials(values: Values): { email: string; password: string } {
 }
 
 /** The profile of the chosen region, or the DESIGN.md §1 answer naming the regions where the account has one. */
-async function profileIn(client: SeatdeskClient, region: string): Promise<string> {
+export async function profileIn(client: SeatdeskClient, region: string): Promise<string> {
   const { profile, otherRegions } = await client.profiles.byRegion.query({ region });
   if (profile) return profile.id;
   const hint = otherRegions.length ? `; you have profiles in ${otherRegions.join(", ")} (use --region)` : "; the account has no profile yet";
@@ -83,7 +86,7 @@ async function profileIn(client: SeatdeskClient, region: string): Promise<string
 }
 
 /** The server answered, but the command cannot go on (exit code 1). */
-class CommandError extends Error {}
+export class CommandError extends Error {}
 
 const maxPageSize = 200;
 
@@ -162,11 +165,11 @@ async function subscribeGroupCommand(client: SeatdeskClient, groupName: string, 
 }
 
 /** What the command line asks for, checked before anything is sent. */
-type Plan = { command: "users" } | { command: "subscribe-group"; groupName: string; tier: TierId };
+type Plan = { command: "users" } | { command: "subscribe-group"; groupName: string; tier: TierId } | { command: "walkthrough" };
 
 function plan(command: string, args: string[]): Plan {
-  if (command === "users") {
-    if (args.length) throw new UsageError(`users takes no arguments (got "${args.join(" ")}"); to search, use --search`);
+  if (command === "users" || command === "walkthrough") {
+    if (args.length) throw new UsageError(`${command} takes no arguments (got "${args.join(" ")}")${command === "users" ? "; to search, use --search" : ""}`);
     return { command };
   }
   if (command === "subscribe-group") {
@@ -199,11 +202,17 @@ export async function main(argv: string[]): Promise<number> {
     const wanted = plan(command, args);
     client = await createClient(values.url, credentials(values));
     if (wanted.command === "users") await usersCommand(client, values, values.region);
+    else if (wanted.command === "walkthrough") await walkthrough(client, { region: values.region, out });
     else await subscribeGroupCommand(client, wanted.groupName, wanted.tier, values.region);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`${e.message}\n\n${usage}`);
+      return 2;
+    }
+    if (e instanceof NotEnoughPeople) {
+      // The account lacks the people the walkthrough needs; it stopped before changing anything.
+      process.stderr.write(`seatdesk walkthrough: ${e.message}\n`);
       return 2;
     }
     if (e instanceof TRPCClientError && unreachable(e)) {

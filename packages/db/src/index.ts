@@ -1,2 +1,3 @@
 export * from "./connect";
 export * from "./schema/index";
+export * from "./rows";

@@ -1,6 +1,6 @@
 import { Faker, en } from "@faker-js/faker";
 import { and, eq, inArray } from "drizzle-orm";
-import type { Catalog, TierId } from "@seatdesk/domain";
+import { periodOf, type Catalog, type TierId } from "@seatdesk/domain";
 import { accounts, assignments, consoleAdmins, directoryGroups, directoryUsers, groupMembers, profiles, subscriptions, type Db } from "@seatdesk/db";
 import { hashPassword } from "../auth/password";
 import { reconcileUsers } from "../services/reconcile";
@@ -89,7 +89,8 @@ export async function seedDemo(
       const lastActiveAt = new Date(now.getTime() - faker.number.int({ min: 5, max: 7 * 24 * 60 }) * 60_000);
       await tx
         .update(subscriptions)
-        .set({ status: "active", activatedAt: new Date(lastActiveAt.getTime() - 3_600_000), lastActiveAt })
+        // Active since before this month: a month 2+ for every one of them, as the bill assumes for a row with no ledger yet.
+        .set({ status: "active", activatedAt: new Date(periodOf(now).start.getTime() - faker.number.int({ min: 1, max: 90 }) * 86_400_000), lastActiveAt })
         .where(and(eq(subscriptions.accountId, accountId), eq(subscriptions.profileId, profile.id), eq(subscriptions.userId, userId)));
     }
     // Some direct subscribers were deactivated this month: Canceled, with access until the month ends.

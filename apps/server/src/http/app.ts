@@ -45,10 +45,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-export async function createContext(deps: Deps, cookies: CookieJar): Promise<Context> {
+export async function createContext(deps: Deps, cookies: CookieJar, authorization: string | undefined): Promise<Context> {
   const sessionToken = cookies.get(sessionCookieName);
   const session = sessionToken ? await findSession(deps.database.db, sessionToken, deps.clock.now()) : null;
-  return { ...deps, sessionToken, session, cookies };
+  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+  return { ...deps, sessionToken, session, cookies, bearer };
 }
 
 /** The whole HTTP surface: /healthz, /trpc/*, and the built SPA (with index.html for client routes). */
@@ -79,7 +80,7 @@ export function createApp(deps: Deps, options: { staticDir?: string | undefined 
         router: appRouter,
         path: url.pathname.slice(trpcPrefix.length),
         maxBatchSize,
-        createContext: ({ req: r, res: s }) => createContext(deps, cookieJar(r, s)),
+        createContext: ({ req: r, res: s }) => createContext(deps, cookieJar(r, s), r.headers.authorization),
         onError: ({ error, path }) => {
           if (error.code === "INTERNAL_SERVER_ERROR") deps.log.error("procedure failed", { path, error: String(error.cause ?? error), stack: error.cause instanceof Error ? error.cause.stack : undefined });
         },

@@ -3,6 +3,8 @@ import { auditRouter } from "./audit";
 import { billingRouter } from "./billing";
 import { dashboardRouter } from "./dashboard";
 import { directoryRouter } from "./directory";
+import { keysRouter } from "./keys";
+import { usageRouter } from "./usage";
 import { profilesRouter } from "./profiles";
 import { sessionRouter } from "./session";
 import { settingsRouter } from "./settings";
@@ -17,6 +19,8 @@ export const appRouter = router({
   settings: settingsRouter,
   directory: directoryRouter,
   subscriptions: subscriptionsRouter,
+  keys: keysRouter,
+  usage: usageRouter,
   billing: billingRouter,
   dashboard: dashboardRouter,
   audit: auditRouter,

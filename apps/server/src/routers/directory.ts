@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { maxTargetsPerCall } from "@seatdesk/domain";
+import type { Executor } from "@seatdesk/db";
 import { adminActor, recordAudit, type AuditEntry } from "../services/audit";
 import {
   changedSomething,
@@ -21,6 +22,7 @@ import {
   type MembershipEffect,
 } from "../services/directory";
 import { applyImport, checkCsv, maxCsvBytes, planImport } from "../services/directory-csv";
+import type { Context } from "../trpc/context";
 import { adminProcedure, consoleProcedure, router } from "../trpc/init";
 import { toWire } from "../wire";
 
@@ -58,6 +60,46 @@ const effectAudit = (effects: MembershipEffect[], groupId: string): AuditEntry[]
     before: { groupId, subscription: e.before },
     after: { groupId, subscription: e.after },
   }));
+
+interface AdminCtx extends Context {
+  accountId: string;
+  session: NonNullable<Context["session"]>;
+}
+
+/**
+ * Adds users to a group or removes them, in one transaction and all or nothing: an unknown group or user
+ * and nothing is written. `write` changes the memberships of the (de-duplicated) users and names those it
+ * changed; then the rules re-run in every profile where the group is assigned, and the audit records the
+ * membership change (when there was one) and each subscription it moved.
+ */
+async function changeMembers(
+  ctx: AdminCtx,
+  input: z.infer<typeof membersInput>,
+  write: (tx: Executor, userIds: string[]) => Promise<{ changed: string[]; audit: Pick<AuditEntry, "action" | "before" | "after"> }>,
+) {
+  const now = ctx.clock.now();
+  return ctx.database.db.transaction(async (tx) => {
+    await requireGroup(tx, ctx.accountId, input.groupId);
+    await requireUsers(tx, ctx.accountId, input.userIds);
+    const userIds = [...new Set(input.userIds)];
+    const { changed, audit } = await write(tx, userIds);
+    const effects = await rerunRulesForMemberships(
+      tx,
+      ctx.catalog,
+      ctx.accountId,
+      userIds.map((userId) => ({ groupId: input.groupId, userId })),
+      now,
+    );
+    await recordAudit(
+      tx,
+      ctx.accountId,
+      adminActor(ctx.session),
+      [...(changed.length > 0 ? [{ ...audit, targetType: "group", targetId: input.groupId }] : []), ...effectAudit(effects, input.groupId)],
+      now,
+    );
+    return { count: changed.length, results: effectResults(effects) };
+  });
+}
 
 export const directoryRouter = router({
   /** Directory users in name order, keyset-paginated, each with their groups; deleted users never appear. */
@@ -125,37 +167,11 @@ export const directoryRouter = router({
    * added to a subscribed group is Pending there at once. All or nothing: one unknown id and nothing is written.
    */
   addMembers: adminProcedure.input(membersInput).mutation(async ({ ctx, input }) => {
-    const now = ctx.clock.now();
-    return ctx.database.db.transaction(async (tx) => {
-      await requireGroup(tx, ctx.accountId, input.groupId);
-      await requireUsers(tx, ctx.accountId, input.userIds);
-      const userIds = [...new Set(input.userIds)];
-      const added = await insertMemberships(
-        tx,
-        ctx.accountId,
-        userIds.map((userId) => ({ groupId: input.groupId, userId })),
-      );
-      const effects = await rerunRulesForMemberships(
-        tx,
-        ctx.catalog,
-        ctx.accountId,
-        userIds.map((userId) => ({ groupId: input.groupId, userId })),
-        now,
-      );
-      await recordAudit(
-        tx,
-        ctx.accountId,
-        adminActor(ctx.session),
-        [
-          ...(added.length > 0
-            ? [{ action: "directory.group.add-members", targetType: "group", targetId: input.groupId, after: { added: added.map((m) => m.userId) } }]
-            : []),
-          ...effectAudit(effects, input.groupId),
-        ],
-        now,
-      );
-      return toWire({ added: added.length, results: effectResults(effects) });
+    const { count, results } = await changeMembers(ctx, input, async (tx, userIds) => {
+      const added = (await insertMemberships(tx, ctx.accountId, userIds.map((userId) => ({ groupId: input.groupId, userId })))).map((m) => m.userId);
+      return { changed: added, audit: { action: "directory.group.add-members", after: { added } } };
     });
+    return toWire({ added: count, results });
   }),
 
   /**
@@ -163,31 +179,11 @@ export const directoryRouter = router({
    * one's effective tier is recomputed, and with nothing left covering them the domain cancels or removes them.
    */
   removeMembers: adminProcedure.input(membersInput).mutation(async ({ ctx, input }) => {
-    const now = ctx.clock.now();
-    return ctx.database.db.transaction(async (tx) => {
-      await requireGroup(tx, ctx.accountId, input.groupId);
-      await requireUsers(tx, ctx.accountId, input.userIds);
-      const userIds = [...new Set(input.userIds)];
+    const { count, results } = await changeMembers(ctx, input, async (tx, userIds) => {
       const removed = await deleteMemberships(tx, ctx.accountId, input.groupId, userIds);
-      const effects = await rerunRulesForMemberships(
-        tx,
-        ctx.catalog,
-        ctx.accountId,
-        userIds.map((userId) => ({ groupId: input.groupId, userId })),
-        now,
-      );
-      await recordAudit(
-        tx,
-        ctx.accountId,
-        adminActor(ctx.session),
-        [
-          ...(removed.length > 0 ? [{ action: "directory.group.remove-members", targetType: "group", targetId: input.groupId, before: { removed } }] : []),
-          ...effectAudit(effects, input.groupId),
-        ],
-        now,
-      );
-      return toWire({ removed: removed.length, results: effectResults(effects) });
+      return { changed: removed, audit: { action: "directory.group.remove-members", before: { removed } } };
     });
+    return toWire({ removed: count, results });
   }),
 
   /**

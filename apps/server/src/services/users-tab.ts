@@ -1,9 +1,9 @@
 import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { allowanceOf, inForce, ledgerFor, periodOf, type Catalog, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { directoryGroups, directoryUsers, subscriptions, type Executor } from "@seatdesk/db";
+import { directoryUsers, rowsOf, subscriptionMonths, subscriptions, type Executor } from "@seatdesk/db";
 import { statusFilter, tierInForce, type UserListStatus } from "./effective-sql";
-import { loadLedgers } from "./ledgers";
-import { loadCovers, toDomain } from "./reconcile";
+import { rowToLedger } from "./ledgers";
+import { toDomain } from "./reconcile";
 
 export interface UsersTabRow {
   userId: string;
@@ -49,9 +49,19 @@ export function decodeCursor(cursor: string): [string, string] | null {
 /** Escapes LIKE's wildcards so a search for "50%" finds "50%". */
 export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+type PageRow = { user: typeof directoryUsers.$inferSelect; sub: typeof subscriptions.$inferSelect | null; ledger: typeof subscriptionMonths.$inferSelect | null };
+
+/** Searches shorter than this cannot use the trigram index; they walk the name index like a plain page. */
+const trigramMinLength = 3;
+/** A search first walks this many users in name order from the cursor before turning to the trigram index. */
+export const searchWalkBudget = 2_000;
+
 /**
  * The Users tab: every directory user of the account with their subscription in this profile, in
- * name order, `limit` at a time. Uses directory_users_name_idx for paging and the trigram index for search.
+ * name order, `limit` at a time (keyset on display_name, id), with this month's ledger.
+ *
+ * A plain page walks directory_users_name_idx from the cursor. A search is answered by searchPageIds
+ * (bounded either way), and the page's rows are then read by id.
  */
 export async function listUsersTab(
   db: Executor,
@@ -67,43 +77,47 @@ export async function listUsersTab(
     now: Date;
   },
 ): Promise<UsersTabPage> {
-  const conditions: SQL[] = [eq(directoryUsers.accountId, params.accountId), isNull(directoryUsers.deletedAt)];
-  const search = params.search?.trim().toLowerCase();
-  if (search) {
-    conditions.push(sql`lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${`%${likeEscape(search)}%`}`);
+  const period = periodOf(params.now);
+  const search = params.search?.trim().toLowerCase() ?? "";
+  const pattern = `%${likeEscape(search)}%`;
+  const filters: SQL[] = [];
+  if (params.status) filters.push(statusFilter(params.status, params.now));
+  if (params.tier) filters.push(sql`${subscriptions.userId} is not null and ${statusFilter("subscribed", params.now)} and ${tierInForce(params.now)} = ${params.tier}`);
+  if (params.after) filters.push(sql`(${directoryUsers.displayName}, ${directoryUsers.id}) > (${params.after[0]}, ${params.after[1]}::uuid)`);
+  const subJoin = and(eq(subscriptions.accountId, directoryUsers.accountId), eq(subscriptions.profileId, params.profileId), eq(subscriptions.userId, directoryUsers.id));
+  const ledgerJoin = and(
+    eq(subscriptionMonths.accountId, directoryUsers.accountId),
+    eq(subscriptionMonths.profileId, params.profileId),
+    eq(subscriptionMonths.period, period.id),
+    eq(subscriptionMonths.userId, directoryUsers.id),
+  );
+  const select = db.select({ user: directoryUsers, sub: subscriptions, ledger: subscriptionMonths }).from(directoryUsers).leftJoin(subscriptions, subJoin).leftJoin(subscriptionMonths, ledgerJoin);
+
+  let rows: PageRow[];
+  if (search.length >= trigramMinLength) {
+    const ids = await searchPageIds(db, { ...params, pattern, filters, subJoin });
+    const order = new Map(ids.map((id, i) => [id, i]));
+    rows = ids.length
+      ? (await select.where(and(eq(directoryUsers.accountId, params.accountId), inArray(directoryUsers.id, ids)))).sort(
+          (a, b) => order.get(a.user.id)! - order.get(b.user.id)!,
+        )
+      : [];
+  } else {
+    const conditions: SQL[] = [eq(directoryUsers.accountId, params.accountId), isNull(directoryUsers.deletedAt), ...filters];
+    if (search) conditions.push(sql`lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${pattern}`);
+    rows = await select
+      .where(and(...conditions))
+      .orderBy(asc(directoryUsers.displayName), asc(directoryUsers.id))
+      .limit(params.limit + 1);
   }
-  if (params.status) conditions.push(statusFilter(params.status, params.now));
-  if (params.tier) conditions.push(sql`${subscriptions.userId} is not null and ${statusFilter("subscribed", params.now)} and ${tierInForce(params.now)} = ${params.tier}`);
-  if (params.after) {
-    conditions.push(sql`(${directoryUsers.displayName}, ${directoryUsers.id}) > (${params.after[0]}, ${params.after[1]}::uuid)`);
-  }
-  const rows = await db
-    .select({ user: directoryUsers, sub: subscriptions })
-    .from(directoryUsers)
-    .leftJoin(
-      subscriptions,
-      and(
-        eq(subscriptions.accountId, directoryUsers.accountId),
-        eq(subscriptions.profileId, params.profileId),
-        eq(subscriptions.userId, directoryUsers.id),
-      ),
-    )
-    .where(and(...conditions))
-    .orderBy(asc(directoryUsers.displayName), asc(directoryUsers.id))
-    .limit(params.limit + 1);
 
   const pageRows = rows.slice(0, params.limit);
-  const ids = pageRows.map((r) => r.user.id);
-  const profile = { accountId: params.accountId, id: params.profileId, cancelAccess: "end-of-month" as const };
-  const period = periodOf(params.now);
-  const [{ covers }, ledgers] = await Promise.all([loadCovers(db, profile, ids), loadLedgers(db, params.accountId, params.profileId, period, ids)]);
-  const groupNames = await groupNamesOf(db, params.accountId, [...new Set([...covers.values()].flat().flatMap((c) => (c.groupId ? [c.groupId] : [])))]);
-
-  const page = pageRows.map(({ user, sub }): UsersTabRow => {
+  const covers = await coversOf(db, params.accountId, params.profileId, pageRows.map((r) => r.user.id));
+  const page = pageRows.map(({ user, sub, ledger: storedLedger }): UsersTabRow => {
     const stored: Subscription | null = sub ? toDomain(sub) : null;
     const current: Subscription | null = stored ? inForce(stored, params.now) : null;
     const userCovers = covers.get(user.id) ?? [];
-    const ledger = current ? ledgerFor(period, stored, ledgers.get(user.id) ?? null) : null;
+    const ledger = current ? ledgerFor(period, stored, storedLedger ? rowToLedger(storedLedger) : null) : null;
     return {
       userId: user.id,
       displayName: user.displayName,
@@ -117,7 +131,7 @@ export async function listUsersTab(
       lastActiveAt: current?.lastActiveAt ?? null,
       source: {
         direct: userCovers.find((c) => c.groupId === null)?.tier ?? null,
-        groups: userCovers.flatMap((c) => (c.groupId ? [{ groupId: c.groupId, displayName: groupNames.get(c.groupId) ?? "", tier: c.tier }] : [])),
+        groups: userCovers.flatMap((c) => (c.groupId ? [{ groupId: c.groupId, displayName: c.groupName ?? "", tier: c.tier }] : [])),
       },
       usage:
         current && ledger
@@ -135,11 +149,70 @@ export async function listUsersTab(
   return { rows: page, nextCursor: rows.length > params.limit && last ? encodeCursor(last.displayName, last.userId) : null };
 }
 
-async function groupNamesOf(db: Executor, accountId: string, groupIds: string[]): Promise<Map<string, string>> {
-  if (groupIds.length === 0) return new Map();
-  const rows = await db
-    .select({ id: directoryGroups.id, name: directoryGroups.displayName })
-    .from(directoryGroups)
-    .where(and(eq(directoryGroups.accountId, accountId), inArray(directoryGroups.id, groupIds)));
-  return new Map(rows.map((r) => [r.id, r.name]));
+/** The assignments covering a page of users, direct and through groups (with the group's name), in one statement. */
+async function coversOf(db: Executor, accountId: string, profileId: string, userIds: string[]) {
+  const out = new Map<string, { tier: TierId; groupId: string | null; groupName: string | null }[]>();
+  if (userIds.length === 0) return out;
+  const ids = sql`${`{${userIds.join(",")}}`}::uuid[]`;
+  const rows = rowsOf<{ user_id: string; tier: TierId; group_id: string | null; group_name: string | null }>(
+    await db.execute(sql`
+      select a.user_id, a.tier, null::uuid as group_id, null::text as group_name from assignments a
+      where a.account_id = ${accountId}::uuid and a.profile_id = ${profileId}::uuid and a.user_id = any(${ids})
+      union all
+      select gm.user_id, a.tier, g.id, g.display_name from assignments a
+      join group_members gm on gm.account_id = a.account_id and gm.group_id = a.group_id
+      join directory_groups g on g.account_id = a.account_id and g.id = a.group_id
+      where a.account_id = ${accountId}::uuid and a.profile_id = ${profileId}::uuid and gm.user_id = any(${ids})`),
+  );
+  for (const r of rows) out.set(r.user_id, [...(out.get(r.user_id) ?? []), { tier: r.tier, groupId: r.group_id, groupName: r.group_name }]);
+  return out;
+}
+
+/**
+ * The ids of one page of a search, in name order. A fragment that many people match ("son") fills a
+ * page within a short walk of the name index; a rare one ("99123") would make that walk read the whole
+ * directory, while the trigram index finds its few matches at once but must sort all matches of a common
+ * fragment. So: walk at most searchWalkBudget users from the cursor; if the page is not full by then,
+ * continue after the walked range with the trigram index's matches (a MATERIALIZED CTE, so the planner
+ * cannot fold it back into a walk). Both steps are bounded whatever the fragment.
+ */
+async function searchPageIds(
+  db: Executor,
+  p: { accountId: string; after?: [string, string] | null; limit: number; pattern: string; filters: SQL[]; subJoin: SQL | undefined },
+): Promise<string[]> {
+  const want = p.limit + 1;
+  const after = (key: [string, string] | null | undefined) => (key ? sql`and (${directoryUsers.displayName}, ${directoryUsers.id}) > (${key[0]}, ${key[1]}::uuid)` : sql``);
+  const filters = p.filters.filter((f) => f !== undefined);
+  const extra = filters.length ? sql`and ${sql.join(filters, sql` and `)}` : sql``;
+  const matchesFrom = (source: SQL) => sql`
+    select ${directoryUsers.id} as id, ${directoryUsers.displayName} as name from ${source}
+    left join ${subscriptions} on ${p.subJoin}
+    where ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.deletedAt} is null
+      and lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${p.pattern} ${extra}`;
+
+  // The key of the last user a bounded walk from the cursor would read (none: the directory ends first).
+  const [bound] = rowsOf<{ name: string; id: string }>(
+    await db.execute(sql`
+      select ${directoryUsers.displayName} as name, ${directoryUsers.id} as id from ${directoryUsers}
+      where ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.deletedAt} is null ${after(p.after)}
+      order by ${directoryUsers.displayName}, ${directoryUsers.id} offset ${searchWalkBudget - 1} limit 1`),
+  );
+  const upTo = bound ? sql`and (${directoryUsers.displayName}, ${directoryUsers.id}) <= (${bound.name}, ${bound.id}::uuid)` : sql``;
+  const walked = rowsOf<{ id: string }>(
+    await db.execute(sql`${matchesFrom(sql`${directoryUsers}`)} ${after(p.after)} ${upTo}
+      order by ${directoryUsers.displayName}, ${directoryUsers.id} limit ${want}`),
+  ).map((r) => r.id);
+  if (walked.length === want || !bound) return walked;
+
+  const rest = rowsOf<{ id: string }>(
+    await db.execute(sql`
+      with hits as materialized (
+        select id from ${directoryUsers}
+        where ${directoryUsers.accountId} = ${p.accountId}::uuid and lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${p.pattern}
+      )
+      ${matchesFrom(sql`hits join ${directoryUsers} on ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.id} = hits.id`)}
+        ${after([bound.name, bound.id])}
+      order by ${directoryUsers.displayName}, ${directoryUsers.id} limit ${want - walked.length}`),
+  ).map((r) => r.id);
+  return [...walked, ...rest];
 }

@@ -26,4 +26,6 @@ export interface Context extends Deps {
   sessionToken: string | undefined;
   session: ConsoleSession | null;
   cookies: CookieJar;
+  /** The Authorization bearer token, for the usage clients' profile keys. */
+  bearer: string | undefined;
 }

@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import { z, ZodError } from "zod";
 import { profiles } from "@seatdesk/db";
+import { verifyApiKey } from "../auth/api-keys";
 import type { Context } from "./context";
 import { toTRPCError } from "./errors";
 
@@ -63,6 +64,13 @@ export const adminProcedure = consoleProcedure.use(({ ctx, next }) => {
 export const ownerProcedure = consoleProcedure.use(({ ctx, next }) => {
   if (ctx.session.role !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "Only an owner can do this" });
   return next();
+});
+
+/** The tool's clients: a profile API key in `Authorization: Bearer`, and nothing else, opens the usage API. */
+export const usageProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const scope = ctx.bearer ? await verifyApiKey(ctx.database.db, ctx.bearer, ctx.clock.now()) : null;
+  if (!scope) throw new TRPCError({ code: "UNAUTHORIZED", message: "A valid profile API key is required (Authorization: Bearer sdk_…)" });
+  return next({ ctx: { keyScope: scope } });
 });
 
 export const profileInput = z.object({ profileId: z.uuid() });

@@ -6,6 +6,7 @@ import { dashboardCases } from "./dashboard";
 import { directoryCases } from "./directory";
 import { settingsCases } from "./settings";
 import type { IsolationCase } from "./types";
+import { usageCases } from "./usage";
 
 /** Every procedure's case, by area. A procedure with no case here fails test/isolation.test.ts. */
-export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases];
+export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases, ...usageCases];
