@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { and, eq, isNull, lt, or } from "drizzle-orm";
-import { apiKeys, profiles, type Executor } from "@seatdesk/db";
+import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { apiKeys, type Executor } from "@seatdesk/db";
+import { runPrepared } from "../services/usage";
 
 /**
  * Profile API keys (issue 5): `sdk_<lookup>_<secret>`. The lookup finds the row by a unique index;
@@ -33,36 +34,41 @@ export async function verifyApiKey(db: Executor, key: string, now: Date): Promis
   const match = /^sdk_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$/.exec(key);
   if (!match) return null;
   const [, lookup, secret] = match as unknown as [string, string, string];
-  const [row] = await db
-    .select({
-      id: apiKeys.id,
-      accountId: apiKeys.accountId,
-      profileId: apiKeys.profileId,
-      secretHash: apiKeys.secretHash,
-      lastUsedAt: apiKeys.lastUsedAt,
-      overagesEnabled: profiles.overagesEnabled,
-      defaultCapCc: profiles.defaultCapCc,
-      budgetCents: profiles.budgetCents,
-    })
-    .from(apiKeys)
-    .innerJoin(profiles, and(eq(profiles.accountId, apiKeys.accountId), eq(profiles.id, apiKeys.profileId)))
-    .where(and(eq(apiKeys.lookup, lookup), isNull(apiKeys.revokedAt)));
+  // Every usage request starts here: one prepared statement (one round trip).
+  const [row] = await runPrepared<{
+    id: string;
+    account_id: string;
+    profile_id: string;
+    secret_hash: string;
+    last_used_at: string | Date | null;
+    overages_enabled: boolean;
+    default_cap_cc: string | number | bigint | null;
+    budget_cents: string | number | bigint | null;
+  }>(
+    db,
+    "api_key_verify",
+    sql`select k.id, k.account_id, k.profile_id, k.secret_hash, k.last_used_at, p.overages_enabled, p.default_cap_cc, p.budget_cents
+      from api_keys k join profiles p on p.account_id = k.account_id and p.id = k.profile_id
+      where k.lookup = ${lookup} and k.revoked_at is null`,
+  );
   if (!row) return null;
-  const expected = Buffer.from(row.secretHash, "base64url");
+  const expected = Buffer.from(row.secret_hash, "base64url");
   const actual = hash(secret);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > touchEveryMs) {
+  const lastUsedAt = row.last_used_at === null ? null : new Date(row.last_used_at);
+  if (!lastUsedAt || now.getTime() - lastUsedAt.getTime() > touchEveryMs) {
     await db
       .update(apiKeys)
       .set({ lastUsedAt: now })
-      .where(and(eq(apiKeys.accountId, row.accountId), eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - touchEveryMs)))));
+      .where(and(eq(apiKeys.accountId, row.account_id), eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - touchEveryMs)))));
   }
+  const money = (v: string | number | bigint | null) => (v === null ? null : Number(v));
   return {
-    accountId: row.accountId,
-    profileId: row.profileId,
+    accountId: row.account_id,
+    profileId: row.profile_id,
     keyId: row.id,
-    overagesEnabled: row.overagesEnabled,
-    defaultCapCc: row.defaultCapCc,
-    budgetCents: row.budgetCents,
+    overagesEnabled: row.overages_enabled,
+    defaultCapCc: money(row.default_cap_cc),
+    budgetCents: money(row.budget_cents),
   };
 }

@@ -6,7 +6,8 @@ import { router, usageProcedure } from "../trpc/init";
 /** A user as the tool knows them: Seatdesk's id, or the identity provider's user name. */
 const userRef = {
   userId: z.uuid().optional(),
-  userName: z.string().trim().min(1).max(320).optional(),
+  // PostgreSQL text cannot hold NUL, so no user is named with one; refused here rather than failing in the query (a 500).
+  userName: z.string().trim().min(1).max(320).refine((s) => !s.includes("\u0000"), "must not contain the NUL character").optional(),
 };
 const refOf = (i: { userId?: string | undefined; userName?: string | undefined }): UserRef => (i.userId ? { userId: i.userId } : { userName: i.userName! });
 const oneUser = <T extends { userId?: string | undefined; userName?: string | undefined }>(v: T) => Boolean(v.userId) !== Boolean(v.userName);

@@ -49,7 +49,14 @@ export function decodeCursor(cursor: string): [string, string] | null {
 /** Escapes LIKE's wildcards so a search for "50%" finds "50%". */
 export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-type PageRow = { user: typeof directoryUsers.$inferSelect; sub: typeof subscriptions.$inferSelect | null; ledger: typeof subscriptionMonths.$inferSelect | null };
+type Cover = { tier: TierId; groupId: string | null; groupName: string | null };
+type PageRow = {
+  user: typeof directoryUsers.$inferSelect;
+  sub: typeof subscriptions.$inferSelect | null;
+  ledger: typeof subscriptionMonths.$inferSelect | null;
+  /** json from the database: postgres.js parses it, PGlite too; a string is parsed here. */
+  covers: Cover[] | string;
+};
 
 /** Searches shorter than this cannot use the trigram index; they walk the name index like a plain page. */
 const trigramMinLength = 3;
@@ -91,7 +98,22 @@ export async function listUsersTab(
     eq(subscriptionMonths.period, period.id),
     eq(subscriptionMonths.userId, directoryUsers.id),
   );
-  const select = db.select({ user: directoryUsers, sub: subscriptions, ledger: subscriptionMonths }).from(directoryUsers).leftJoin(subscriptions, subJoin).leftJoin(subscriptionMonths, ledgerJoin);
+  // Each row's covering assignments (direct, and each subscribed group with its name), in the same statement.
+  const covers = sql<Cover[] | string>`(
+    select coalesce(json_agg(json_build_object('tier', c.tier, 'groupId', c.group_id, 'groupName', c.group_name)), '[]') from (
+      select a.tier, null::uuid as group_id, null::text as group_name from assignments a
+      where a.account_id = ${directoryUsers.accountId} and a.profile_id = ${params.profileId}::uuid and a.user_id = ${directoryUsers.id}
+      union all
+      select a.tier, g.id, g.display_name from group_members gm
+      join assignments a on a.account_id = gm.account_id and a.profile_id = ${params.profileId}::uuid and a.group_id = gm.group_id
+      join directory_groups g on g.account_id = gm.account_id and g.id = gm.group_id
+      where gm.account_id = ${directoryUsers.accountId} and gm.user_id = ${directoryUsers.id}
+    ) c)`;
+  const select = db
+    .select({ user: directoryUsers, sub: subscriptions, ledger: subscriptionMonths, covers })
+    .from(directoryUsers)
+    .leftJoin(subscriptions, subJoin)
+    .leftJoin(subscriptionMonths, ledgerJoin);
 
   let rows: PageRow[];
   if (search.length >= trigramMinLength) {
@@ -112,11 +134,10 @@ export async function listUsersTab(
   }
 
   const pageRows = rows.slice(0, params.limit);
-  const covers = await coversOf(db, params.accountId, params.profileId, pageRows.map((r) => r.user.id));
-  const page = pageRows.map(({ user, sub, ledger: storedLedger }): UsersTabRow => {
+  const page = pageRows.map(({ user, sub, ledger: storedLedger, covers }): UsersTabRow => {
     const stored: Subscription | null = sub ? toDomain(sub) : null;
     const current: Subscription | null = stored ? inForce(stored, params.now) : null;
-    const userCovers = covers.get(user.id) ?? [];
+    const userCovers: Cover[] = typeof covers === "string" ? (JSON.parse(covers) as Cover[]) : covers;
     const ledger = current ? ledgerFor(period, stored, storedLedger ? rowToLedger(storedLedger) : null) : null;
     return {
       userId: user.id,
@@ -149,25 +170,6 @@ export async function listUsersTab(
   return { rows: page, nextCursor: rows.length > params.limit && last ? encodeCursor(last.displayName, last.userId) : null };
 }
 
-/** The assignments covering a page of users, direct and through groups (with the group's name), in one statement. */
-async function coversOf(db: Executor, accountId: string, profileId: string, userIds: string[]) {
-  const out = new Map<string, { tier: TierId; groupId: string | null; groupName: string | null }[]>();
-  if (userIds.length === 0) return out;
-  const ids = sql`${`{${userIds.join(",")}}`}::uuid[]`;
-  const rows = rowsOf<{ user_id: string; tier: TierId; group_id: string | null; group_name: string | null }>(
-    await db.execute(sql`
-      select a.user_id, a.tier, null::uuid as group_id, null::text as group_name from assignments a
-      where a.account_id = ${accountId}::uuid and a.profile_id = ${profileId}::uuid and a.user_id = any(${ids})
-      union all
-      select gm.user_id, a.tier, g.id, g.display_name from assignments a
-      join group_members gm on gm.account_id = a.account_id and gm.group_id = a.group_id
-      join directory_groups g on g.account_id = a.account_id and g.id = a.group_id
-      where a.account_id = ${accountId}::uuid and a.profile_id = ${profileId}::uuid and gm.user_id = any(${ids})`),
-  );
-  for (const r of rows) out.set(r.user_id, [...(out.get(r.user_id) ?? []), { tier: r.tier, groupId: r.group_id, groupName: r.group_name }]);
-  return out;
-}
-
 /**
  * The ids of one page of a search, in name order. A fragment that many people match ("son") fills a
  * page within a short walk of the name index; a rare one ("99123") would make that walk read the whole
@@ -190,19 +192,32 @@ async function searchPageIds(
     where ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.deletedAt} is null
       and lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${p.pattern} ${extra}`;
 
-  // The key of the last user a bounded walk from the cursor would read (none: the directory ends first).
+  // A walk of at most searchWalkBudget users from the cursor: the inner ORDER BY ... LIMIT can only be
+  // served by the name index, so the LIKE filters those rows and nothing else.
+  const walked = rowsOf<{ id: string; walked: string | number }>(
+    await db.execute(sql`
+      select ${directoryUsers.id} as id, ${directoryUsers}.walked from (
+        select *, count(*) over () as walked from (
+          select id, account_id, display_name, email, deleted_at from ${directoryUsers}
+          where ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.deletedAt} is null ${after(p.after)}
+          order by ${directoryUsers.displayName}, ${directoryUsers.id} limit ${searchWalkBudget}
+        ) as bounded
+      ) as ${directoryUsers}
+      left join ${subscriptions} on ${p.subJoin}
+      where lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${p.pattern} ${extra}
+      order by ${directoryUsers.displayName}, ${directoryUsers.id} limit ${want}`),
+  );
+  if (walked.length === want) return walked.map((r) => r.id);
+  if (walked.length > 0 && Number(walked[0]!.walked) < searchWalkBudget) return walked.map((r) => r.id);
+
+  // The page is not full: find where the walk stopped, and continue after it through the trigram index.
   const [bound] = rowsOf<{ name: string; id: string }>(
     await db.execute(sql`
       select ${directoryUsers.displayName} as name, ${directoryUsers.id} as id from ${directoryUsers}
       where ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.deletedAt} is null ${after(p.after)}
       order by ${directoryUsers.displayName}, ${directoryUsers.id} offset ${searchWalkBudget - 1} limit 1`),
   );
-  const upTo = bound ? sql`and (${directoryUsers.displayName}, ${directoryUsers.id}) <= (${bound.name}, ${bound.id}::uuid)` : sql``;
-  const walked = rowsOf<{ id: string }>(
-    await db.execute(sql`${matchesFrom(sql`${directoryUsers}`)} ${after(p.after)} ${upTo}
-      order by ${directoryUsers.displayName}, ${directoryUsers.id} limit ${want}`),
-  ).map((r) => r.id);
-  if (walked.length === want || !bound) return walked;
+  if (!bound) return walked.map((r) => r.id);
 
   const rest = rowsOf<{ id: string }>(
     await db.execute(sql`
@@ -214,5 +229,5 @@ async function searchPageIds(
         ${after([bound.name, bound.id])}
       order by ${directoryUsers.displayName}, ${directoryUsers.id} limit ${want - walked.length}`),
   ).map((r) => r.id);
-  return [...walked, ...rest];
+  return [...walked.map((r) => r.id), ...rest];
 }

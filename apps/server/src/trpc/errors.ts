@@ -25,6 +25,7 @@ const pgCodeMap: Record<string, { code: TRPC_ERROR_CODE_KEY; message: string }> 
   "23503": { code: "NOT_FOUND", message: "A referenced record does not exist" },
   "22P02": { code: "BAD_REQUEST", message: "An id or value is malformed" },
   "23514": { code: "BAD_REQUEST", message: "A value is out of range" },
+  "22021": { code: "BAD_REQUEST", message: "A text value contains a character that cannot be stored (NUL)" },
 };
 
 function pgCode(e: unknown): string | undefined {

@@ -49,6 +49,11 @@ describe("recordUsage (DESIGN.md §2, Usage)", () => {
     expect(exactly.accepted && [exactly.split, exactly.notices]).toEqual([{ includedCc: 0, overageCc: 100, unbilledCc: 0, stoppedBy: null }, ["cap-reached"]]);
     const stopped = recordUsage({ catalog, stored: active, ledger: ledgerAt(100_000, 400), creditsCc: 300, occurredAt: now, limits: limits({ userCap: 500 }) });
     expect(stopped.accepted && stopped.notices).toEqual(["cap-reached"]);
+    // Once reached, later events stopped by the cap reach nothing new.
+    const after = recordUsage({ catalog, stored: active, ledger: ledgerAt(100_000, 500), creditsCc: 10, occurredAt: now, limits: limits({ userCap: 500 }) });
+    expect(after.accepted && [after.split.stoppedBy, after.notices]).toEqual(["user-cap-reached", []]);
+    const zero = recordUsage({ catalog, stored: active, ledger: ledgerAt(100_000), creditsCc: 10, occurredAt: now, limits: limits({ userCap: 0 }) });
+    expect(zero.accepted && zero.notices).toEqual(["cap-reached"]);
     const off = recordUsage({ catalog, stored: active, ledger: ledgerAt(100_000), creditsCc: 300, occurredAt: now, limits: limits({ allowed: false }) });
     expect(off.accepted && off.notices).toEqual([]);
   });

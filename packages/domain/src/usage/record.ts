@@ -56,7 +56,11 @@ function crossed(before: MonthLedger, after: MonthLedger, allowanceCc: number, s
   if (before.includedCc * 5 < allowanceCc * 4 && after.includedCc * 5 >= allowanceCc * 4) out.push("allowance-80");
   if (before.includedCc < allowanceCc && after.includedCc >= allowanceCc) out.push("allowance-100");
   if (before.overageCc === 0 && after.overageCc > 0) out.push("overage-started");
+  // The cap is reached by the event that uses its last room, or, for a cap of 0, by the first overshoot;
+  // later events stopped by it reach nothing new.
+  const capRoomBefore = capRoomCenticredits(limits.userCap, before.overageCc);
   const capRoomAfter = capRoomCenticredits(limits.userCap, after.overageCc);
-  if (limits.allowed && (split.stoppedBy === "user-cap-reached" || (capRoomAfter === 0 && split.overageCc > 0))) out.push("cap-reached");
+  const firstOvershootAtZero = capRoomBefore === 0 && before.overageCc === 0 && before.unbilledCc === 0 && split.stoppedBy === "user-cap-reached";
+  if (limits.allowed && ((capRoomBefore !== null && capRoomBefore > 0 && capRoomAfter === 0) || firstOvershootAtZero)) out.push("cap-reached");
   return out;
 }

@@ -1,0 +1,81 @@
+/**
+ * A prototype of a lean HTTP path for the usage procedures, measured by bench/usage.ts
+ * (BENCH_ADAPTER=lean, and the BENCH_OVERHEAD=1 phases). It serves the same typed router — the same
+ * procedures, middleware (API-key check, error mapping), input schemas and error formatter, and tRPC's
+ * wire format, so @trpc/client works unchanged — but skips what tRPC's node-http adapter does per request
+ * on Node 20: turning the node request into a WHATWG Request with an AbortSignal (undici), and back.
+ *
+ * Only single (unbatched) calls of `usage.*` take this path: GET for queries, POST (JSON) for
+ * mutations. Anything else (batches, other routers, wrong methods) returns false, for the regular
+ * adapter to answer exactly as before.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { TRPCError } from "@trpc/server";
+import { callProcedure, getErrorShape, getHTTPStatusCodeFromError, getTRPCErrorFromUnknown } from "@trpc/server/unstable-core-do-not-import";
+import { createContext, trpcPrefix } from "../src/http/app";
+import { appRouter } from "../src/routers/_app";
+import type { CookieJar, Deps } from "../src/trpc/context";
+
+/** The usage clients never have a console session: no cookie is read or set on this path. */
+const noCookies: CookieJar = { get: () => undefined, set: () => {}, clear: () => {} };
+const maxBodyBytes = 2 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > maxBodyBytes) {
+        reject(new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: "Request body too large" }));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseInput(text: string | null): unknown {
+  if (text === null || text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new TRPCError({ code: "PARSE_ERROR", message: "Invalid JSON input", cause });
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Handles a single usage call, or returns false for the regular tRPC adapter to answer. */
+export function leanUsageHandler(deps: Deps) {
+  const config = appRouter._def._config;
+  // At run time the procedures are kept flat, by dotted path (as getProcedureAtPath reads them).
+  const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
+  const types = new Map(Object.entries(procedures).flatMap(([path, p]) => (path.startsWith("usage.") ? [[path, p._def.type] as const] : [])));
+  return (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
+    const path = url.pathname.slice(trpcPrefix.length);
+    const type = req.method === "GET" ? "query" : req.method === "POST" ? "mutation" : null;
+    if (!url.pathname.startsWith(trpcPrefix) || url.searchParams.has("batch") || !type || types.get(path) !== type) return false;
+    if (type === "mutation" && !/^application\/json\b/i.test(req.headers["content-type"] ?? "")) return false;
+    void (async () => {
+      let input: unknown;
+      let ctx: Awaited<ReturnType<typeof createContext>> | undefined;
+      try {
+        input = parseInput(type === "query" ? url.searchParams.get("input") : await readBody(req));
+        ctx = await createContext(deps, noCookies, req.headers.authorization);
+        const data = await callProcedure({ router: appRouter, path, getRawInput: async () => input, ctx, type, signal: undefined, batchIndex: 0 });
+        send(res, 200, { result: { data } });
+      } catch (cause) {
+        const error = getTRPCErrorFromUnknown(cause);
+        if (error.code === "INTERNAL_SERVER_ERROR") deps.log.error("procedure failed", { path, error: String(error.cause ?? error), stack: error.cause instanceof Error ? error.cause.stack : undefined });
+        send(res, getHTTPStatusCodeFromError(error), { error: getErrorShape({ config, error, type, path, input, ctx }) });
+      }
+    })();
+    return true;
+  };
+}

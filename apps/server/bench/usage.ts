@@ -1,0 +1,626 @@
+/**
+ * `pnpm bench:usage`: the usage hot path on PostgreSQL (issue 5, "Performance").
+ *
+ * 1. Creates a fresh database `seatdesk_bench_usage_<pid>` on the PostgreSQL server of DATABASE_URL
+ *    (default postgres://postgres@127.0.0.1:5432/postgres; only its host, port and role are used, so a
+ *    development database is never touched), applies the migrations and seeds, in SQL, one account,
+ *    one profile with overages on, BENCH_USERS (2,000) directory users subscribed to Pro and already
+ *    Active (assignments, subscriptions and this month's ledgers: most part-way through their
+ *    allowance, one in ten already in overage) and one profile API key.
+ * 2. The ceiling: `pgbench` runs the equivalent debit transaction (BEGIN; UPDATE of one random user's
+ *    counters; INSERT of the event with a unique idempotency key; END) with 8 clients, prepared, for
+ *    BENCH_SECONDS (15).
+ * 3. Starts the real server in this process (createApp with the deps src/main.ts builds) and drives it
+ *    over HTTP from a worker thread, 8 clients on keep-alive connections with the profile key, each
+ *    phase 2 s of warm-up then BENCH_SECONDS: single `usage.record` events (random users, unique
+ *    keys), `usage.recordBatch` with BENCH_BATCH (500) events, and `usage.check` GETs.
+ * 4. Counts the SQL statements one request of each kind issues (a second, counting connection pool),
+ *    checks that the bench's accepted events are all stored and that the counters equal the events,
+ *    prints a summary and last one JSON line:
+ *    {"single_eps":…,"single_p99_ms":…,"batch_eps":…,"check_per_s":…,"ceiling_tps":…,"ratio":…}
+ *    (ratio = single_eps / ceiling_tps). The database is dropped at the end, also on Ctrl-C.
+ *
+ * For profiling: BENCH_OVERHEAD=1 adds phases that measure what the HTTP stack costs without the
+ * work (a bare node:http handler, a no-op tRPC mutation, a no-op behind the API-key check);
+ * BENCH_PROFILE=<dir> writes a V8 CPU profile of the server's thread per phase there and prints
+ * where its time went; BENCH_PHASES=single,check runs only some phases; BENCH_ADAPTER=lean serves
+ * usage.* through the prototype in bench/usage-lean-adapter.ts instead of tRPC's node-http adapter.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type RequestListener, type Server } from "node:http";
+import { Session } from "node:inspector/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { defaultCatalog, periodOf } from "@seatdesk/domain";
+import * as schema from "@seatdesk/db";
+import { accounts, connect, profiles, rowsOf, type Database, type Db } from "@seatdesk/db";
+import { generateApiKey } from "../src/auth/api-keys";
+import { systemClock } from "../src/clock";
+import { createApp, createContext } from "../src/http/app";
+import { jsonLog, silentLog } from "../src/log";
+import { defaultRegions } from "../src/regions";
+import type { Deps } from "../src/trpc/context";
+import { publicProcedure, router, usageProcedure } from "../src/trpc/init";
+import type { PhaseConfig, PhaseKind, PhaseMessage } from "./usage-clients";
+import { leanUsageHandler } from "./usage-lean-adapter";
+
+const users = Math.max(10, Number(process.env.BENCH_USERS ?? 2_000));
+const durationMs = Number(process.env.BENCH_SECONDS ?? 15) * 1000;
+const warmupMs = 2_000;
+const concurrency = Math.max(1, Number(process.env.BENCH_CLIENTS ?? 8));
+const batchSize = Math.min(1_000, Math.max(1, Number(process.env.BENCH_BATCH ?? 500)));
+/** Credits per event: 0.01 to 2.00, so most users stay within their allowance and some are in overage. */
+const maxCredits = 2;
+const profileDir = process.env.BENCH_PROFILE;
+const overhead = process.env.BENCH_OVERHEAD === "1";
+/** BENCH_ADAPTER=lean serves usage.* through the prototype in usage-lean-adapter.ts instead of tRPC's node-http adapter. */
+const adapter = process.env.BENCH_ADAPTER === "lean" ? "lean" : "trpc";
+const phases = new Set((process.env.BENCH_PHASES ?? "ceiling,single,batch,check").split(",").map((p) => p.trim()));
+const goals = { ratio: 0.5, p99Ms: 25, batchEps: 10_000, checkPerS: 3_000 };
+
+const say = (line = "") => process.stdout.write(`${line}\n`);
+const since = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "—");
+const ms = (n: number) => (Number.isFinite(n) ? `${n.toFixed(n < 10 ? 2 : 1)} ms` : "—");
+const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
+
+/** Nearest-rank percentile of an ascending list. */
+const percentile = (sorted: ArrayLike<number>, p: number) => (sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN);
+const summary = (values: ArrayLike<number>) => {
+  const sorted = Float64Array.from(values).sort();
+  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN };
+};
+
+/** Deterministic ids, so pgbench can name a random user by its number. */
+const userId = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, "0")}`;
+const userIdSql = (n: string) => `('00000000-0000-4000-8000-' || lpad(to_hex(${n}::int), 12, '0'))::uuid`;
+
+/**
+ * CPU time (user + system) of a process or thread from /proc, in ms; null where there is no /proc (or
+ * PostgreSQL runs on another host). Throughput on a shared 2-core machine moves with whatever else runs;
+ * CPU per request does not, so the summary gives both.
+ */
+function cpuMs(statPath: string): number | null {
+  try {
+    const stat = readFileSync(statPath, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in ticks of 1/100 s (CLK_TCK)
+  } catch {
+    return null;
+  }
+}
+interface CpuSample {
+  main: number | null;
+  process: number | null;
+  postgres: Map<number, number>;
+  /** Per thread of this process (BENCH_VERBOSE=1): "name tid" → ms. */
+  threads: Map<string, number>;
+}
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  if (process.env.BENCH_VERBOSE !== "1") return out;
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      const ms = cpuMs(`/proc/self/task/${tid}/stat`);
+      if (ms !== null) out.set(`${readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim()} ${tid}`, ms);
+    }
+  } catch {
+    // no /proc
+  }
+  return out;
+}
+let backendPids: () => Promise<number[]> = async () => [];
+async function sampleCpu(): Promise<CpuSample> {
+  const postgres = new Map<number, number>();
+  for (const pid of await backendPids()) {
+    const ms = cpuMs(`/proc/${pid}/stat`);
+    if (ms !== null) postgres.set(pid, ms);
+  }
+  return { main: cpuMs(`/proc/self/task/${process.pid}/stat`), process: cpuMs("/proc/self/stat"), postgres, threads: threadCpu() };
+}
+/** CPU ms spent between two samples: the server's thread, the rest of this process (the clients' worker), PostgreSQL's backends. */
+function cpuSpent(a: CpuSample, b: CpuSample) {
+  const main = a.main !== null && b.main !== null ? b.main - a.main : Number.NaN;
+  const all = a.process !== null && b.process !== null ? b.process - a.process : Number.NaN;
+  let postgres = b.postgres.size ? 0 : Number.NaN;
+  for (const [pid, ms] of b.postgres) postgres += ms - (a.postgres.get(pid) ?? ms);
+  return { main, others: all - main, postgres };
+}
+const perOp = (total: number, count: number) => (Number.isFinite(total) && count > 0 ? total / count : Number.NaN);
+
+const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const databaseName = `seatdesk_bench_usage_${process.pid}`;
+const benchUrl = (() => {
+  const u = new URL(serverUrl);
+  u.pathname = `/${databaseName}`;
+  return u.toString();
+})();
+const runId = process.pid.toString(36);
+
+const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+let created = false;
+let scratch: string | null = null;
+async function dropDatabase() {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  scratch = null;
+  if (!created) return;
+  created = false;
+  await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
+}
+let pgbenchChild: ReturnType<typeof spawn> | null = null;
+process.once("SIGINT", () => {
+  say("\nInterrupted: dropping the bench database.");
+  pgbenchChild?.kill("SIGINT");
+  void dropDatabase().finally(() => process.exit(130));
+});
+
+interface Seeded {
+  accountId: string;
+  profileId: string;
+  period: string;
+  key: string;
+  userIds: string[];
+}
+
+/** One account, a profile with overages on, `users` Pro users already Active with this month's ledgers, and an API key. */
+async function seed(database: Database): Promise<Seeded> {
+  const db = database.db;
+  const now = systemClock.now();
+  const period = periodOf(now);
+  const [account] = await db.insert(accounts).values({ name: "Bench Corp" }).returning();
+  const accountId = account!.id;
+  const [profile] = await db.insert(profiles).values({ accountId, region: "us-east-1", name: "Main", overagesEnabled: true }).returning();
+  const profileId = profile!.id;
+  const monthStart = period.start.toISOString();
+  await db.execute(sql`
+    insert into directory_users (account_id, id, user_name, display_name, email)
+    select ${accountId}::uuid, ${sql.raw(userIdSql("i"))}, 'user' || i || '@bench.example', 'Bench User ' || i, 'user' || i || '@bench.example'
+    from generate_series(1, ${users}::int) as i`);
+  await db.execute(sql`
+    insert into assignments (account_id, profile_id, user_id, tier)
+    select account_id, ${profileId}::uuid, id, 'pro' from directory_users where account_id = ${accountId}::uuid`);
+  await db.execute(sql`
+    insert into subscriptions (account_id, profile_id, user_id, tier, status, activated_at, last_active_at, created_at, updated_at)
+    select account_id, ${profileId}::uuid, id, 'pro', 'active', ${monthStart}::timestamptz - interval '40 days',
+      ${now.toISOString()}::timestamptz - interval '1 hour', ${monthStart}::timestamptz - interval '60 days', ${now.toISOString()}::timestamptz
+    from directory_users where account_id = ${accountId}::uuid`);
+  // Most users part-way through the allowance (Pro: 1,000 credits), one in ten already in overage.
+  await db.execute(sql`
+    insert into subscription_months (account_id, profile_id, period, user_id, fee_tier, active_at_start, included_cc, overage_cc)
+    select account_id, ${profileId}::uuid, ${period.id}, id, 'pro', true,
+      case when h % 10 = 0 then 100000 else h % 75000 end, case when h % 10 = 0 then h % 20000 else 0 end
+    from (select account_id, id, hashtext(id::text) & 2147483647 as h from directory_users where account_id = ${accountId}::uuid) as u`);
+  await db.execute(sql`
+    insert into profile_months (account_id, profile_id, period, overage_cc)
+    select ${accountId}::uuid, ${profileId}::uuid, ${period.id}, coalesce(sum(overage_cc), 0) from subscription_months
+    where account_id = ${accountId}::uuid and profile_id = ${profileId}::uuid and period = ${period.id}`);
+  const { key, lookup, secretHash } = generateApiKey();
+  await db.execute(sql`
+    insert into api_keys (account_id, profile_id, name, lookup, secret_hash, created_by)
+    values (${accountId}::uuid, ${profileId}::uuid, 'bench', ${lookup}, ${secretHash}, 'bench@bench.example')`);
+  await db.execute(sql`analyze`);
+  return { accountId, profileId, period: period.id, key, userIds: Array.from({ length: users }, (_, i) => userId(i + 1)) };
+}
+
+/** The ceiling: pgbench running the same debit (one UPDATE of the counters, one INSERT of the event) as one transaction. */
+async function ceiling(seeded: Seeded, dir: string): Promise<{ tps: number; latencyMs: number; transactions: number; postgresCpuMs: number } | { missing: string }> {
+  const cpu: { first?: { at: number; c: CpuSample }; last?: { at: number; c: CpuSample } } = {};
+  // A stored answer of the size the server stores, so the row written is the same size.
+  const result = JSON.stringify({
+    idempotencyKey: "pgbench-0-0000000000000000000",
+    userId: userId(1),
+    includedCc: 100,
+    overageCc: 0,
+    unbilledCc: 0,
+    stoppedBy: null,
+    activated: false,
+    state: { periodId: seeded.period, periodEnd: "2099-01-01T00:00:00.000Z", allowanceCc: 100000, usedCc: 50000, includedCc: 50000, overageCc: 0, unbilledCc: 0 },
+  }).replaceAll('":', '": '); // pgbench would read `:null` as a variable
+  const script = join(dir, "debit.sql");
+  writeFileSync(
+    script,
+    [
+      `\\set u random(1, ${users})`,
+      `\\set cc random(1, ${maxCredits * 100})`,
+      `\\set r random(1, 9000000000000000000)`,
+      `BEGIN;`,
+      `UPDATE subscription_months SET included_cc = included_cc + :cc, updated_at = now() WHERE account_id = :acct AND profile_id = :prof AND period = :period AND user_id = ${userIdSql(":u")};`,
+      `INSERT INTO usage_events (account_id, profile_id, period, user_id, idempotency_key, client, credits_cc, included_cc, overage_cc, unbilled_cc, occurred_at, recorded_at, result) ` +
+        `VALUES (:acct, :prof, :period, ${userIdSql(":u")}, 'pgbench-' || :client_id || '-' || :r, 'cli', :cc, :cc, 0, 0, now(), now(), '${result}') ON CONFLICT DO NOTHING;`,
+      `END;`,
+      ``,
+    ].join("\n"),
+  );
+  const u = new URL(benchUrl);
+  const args = [
+    "-h", u.hostname, "-p", u.port || "5432", "-U", decodeURIComponent(u.username || "postgres"),
+    "-n", "-M", "prepared", "-c", String(concurrency), "-j", String(Math.min(2, concurrency)), "-T", String(durationMs / 1000),
+    "-D", `acct=${seeded.accountId}`, "-D", `prof=${seeded.profileId}`, "-D", `period=${seeded.period}`,
+    "-f", script, databaseName,
+  ];
+  const out = await new Promise<{ code: number | null; stdout: string; stderr: string } | { missing: string }>((resolve) => {
+    const child = spawn(process.env.PGBENCH ?? "pgbench", args, { env: { ...process.env, ...(u.password ? { PGPASSWORD: decodeURIComponent(u.password) } : {}) } });
+    pgbenchChild = child;
+    const first = setTimeout(() => void sampleCpu().then((c) => (cpu.first = { at: performance.now(), c })), 1_000);
+    const last = setTimeout(() => void sampleCpu().then((c) => (cpu.last = { at: performance.now(), c })), durationMs - 1_000);
+    child.on("close", () => {
+      clearTimeout(first);
+      clearTimeout(last);
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", (e) => resolve({ missing: String(e) }));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  pgbenchChild = null;
+  if ("missing" in out) return out;
+  const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out.stdout)?.[1];
+  if (out.code !== 0 || !tps) throw new Error(`pgbench failed (exit ${out.code}):\n${out.stdout}\n${out.stderr}`);
+  const cpuSeconds = cpu.first && cpu.last ? (cpu.last.at - cpu.first.at) / 1000 : Number.NaN;
+  const postgresCpu = cpu.first && cpu.last ? cpuSpent(cpu.first.c, cpu.last.c).postgres : Number.NaN;
+  return {
+    postgresCpuMs: postgresCpu / (Number(tps) * cpuSeconds),
+    tps: Number(tps),
+    latencyMs: Number(/latency average = ([\d.]+) ms/.exec(out.stdout)?.[1] ?? Number.NaN),
+    transactions: Number(/number of transactions actually processed: (\d+)/.exec(out.stdout)?.[1] ?? Number.NaN),
+  };
+}
+
+/** The requests the server spent its time on, timed from arrival to last byte, per path. */
+function timedListener(app: RequestListener) {
+  const byPath = new Map<string, number[]>();
+  let measuring = false;
+  const listener: RequestListener = (req, res) => {
+    if (measuring) {
+      const start = performance.now();
+      const path = (req.url ?? "").split("?")[0]!;
+      res.once("finish", () => {
+        let list = byPath.get(path);
+        if (!list) byPath.set(path, (list = []));
+        list.push(performance.now() - start);
+      });
+    }
+    app(req, res);
+  };
+  return {
+    listener,
+    start: () => {
+      byPath.clear();
+      measuring = true;
+    },
+    stop: () => {
+      measuring = false;
+      return byPath;
+    },
+  };
+}
+
+async function listen(listener: RequestListener): Promise<{ server: Server; url: string }> {
+  const server = createServer(listener);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+interface PhaseResult {
+  kind: PhaseKind;
+  perSecond: number;
+  eventsPerSecond: number;
+  client: ReturnType<typeof summary>;
+  server: ReturnType<typeof summary>;
+  failures: number;
+  statuses: Record<string, number>;
+  firstErrors: string[];
+  acceptedEvents: number;
+  topFunctions: string[];
+  /** CPU ms per request while measuring: the server's thread, the clients' worker, PostgreSQL. */
+  cpu: { main: number; others: number; postgres: number };
+}
+
+/** One phase: the clients in a worker thread, the server timed (and, with BENCH_PROFILE, profiled) while they measure. */
+async function runPhase(kind: PhaseKind, url: string, path: string, timer: ReturnType<typeof timedListener>, seeded: Seeded): Promise<PhaseResult> {
+  const config: PhaseConfig = { url, key: seeded.key, kind, path, clients: concurrency, warmupMs, durationMs, batchSize, userIds: seeded.userIds, maxCredits, runId };
+  const worker = new Worker(
+    `const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}); register(); await import(${JSON.stringify(new URL("./usage-clients.ts", import.meta.url).href)});`,
+    { eval: true, workerData: config },
+  );
+  const session = profileDir ? new Session() : null;
+  let cpuAtStart: CpuSample | null = null;
+  const done = await new Promise<Extract<PhaseMessage, { type: "done" }>>((resolve, reject) => {
+    worker.on("message", (m: PhaseMessage) => {
+      if (m.type === "measuring") {
+        timer.start();
+        void sampleCpu().then((c) => (cpuAtStart = c));
+        if (session) {
+          session.connect();
+          void session.post("Profiler.enable").then(() => session.post("Profiler.start"));
+        }
+      }
+      if (m.type === "done") resolve(m);
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the clients' worker exited with code ${code} before finishing`)));
+  });
+  const byPath = timer.stop();
+  const cpuAtEnd = await sampleCpu();
+  const spent = cpuAtStart ? cpuSpent(cpuAtStart, cpuAtEnd) : { main: Number.NaN, others: Number.NaN, postgres: Number.NaN };
+  const byThread = [...cpuAtEnd.threads].map(([t, ms]) => [t, ms - (cpuAtStart?.threads.get(t) ?? ms)] as const).filter(([, ms]) => ms > 0);
+  if (byThread.length) say(`      CPU by thread (ms): ${byThread.sort((a, b) => b[1] - a[1]).map(([t, ms]) => `${t}: ${ms}`).join(", ")}`);
+  let topFunctions: string[] = [];
+  if (session) {
+    const { profile } = await session.post("Profiler.stop");
+    session.disconnect();
+    mkdirSync(profileDir!, { recursive: true });
+    const file = join(profileDir!, `usage-${kind}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    topFunctions = [`profile: ${file}`, ...describeProfile(profile)];
+  }
+  await worker.terminate();
+  const seconds = done.elapsedMs / 1000;
+  return {
+    kind,
+    perSecond: done.requests / seconds,
+    eventsPerSecond: done.events / seconds,
+    client: summary(done.latencies),
+    server: summary(byPath.get(path) ?? []),
+    failures: done.failures,
+    statuses: done.statuses,
+    firstErrors: done.firstErrors,
+    acceptedEvents: done.acceptedEvents,
+    topFunctions,
+    cpu: { main: perOp(spent.main, done.requests), others: perOp(spent.others, done.requests), postgres: perOp(spent.postgres, done.requests) },
+  };
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** Where the server's thread spent its time: self time by package (or file of ours) and the top functions. */
+function describeProfile(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }): string[] {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  let total = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const dt = deltas[i] ?? 0;
+    self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + dt);
+    total += dt;
+  }
+  const where = (url: string, name: string) => {
+    if (!url) return name.startsWith("(") ? name : "(native)";
+    const pkg = /node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+    if (pkg) return pkg;
+    if (url.startsWith("node:")) return "node internals";
+    const ours = /\/(apps|packages)\/([^/]+)\/(?:src\/)?(.*)$/.exec(url);
+    return ours ? `${ours[1] === "apps" ? "" : "@seatdesk/"}${ours[2]}/${ours[3]}` : url;
+  };
+  const byWhere = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  for (const [id, us] of self) {
+    const f = nodes.get(id)!.callFrame;
+    const w = where(f.url, f.functionName);
+    byWhere.set(w, (byWhere.get(w) ?? 0) + us);
+    const fn = `${f.functionName || "(anonymous)"} ${w}:${f.lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / Math.max(1, total)).toFixed(1)}%`;
+  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+  return [
+    `self time by where: ${top(byWhere, 12).map(([w, us]) => `${w} ${pct(us)}`).join(", ")}`,
+    ...top(byFunction, 15).map(([f, us]) => `  ${pct(us).padStart(6)}  ${f}`),
+  ];
+}
+
+/** The statements one request issues, counted on a second pool whose every query is reported. */
+async function countStatements(deps: Deps, seeded: Seeded): Promise<Record<string, { statements: number; parameterized: number; sample: string[] }>> {
+  const seen: { text: string; params: number }[] = [];
+  const client = postgres(benchUrl, { max: 2, onnotice: () => {}, debug: (_c, text, params) => seen.push({ text, params: params.length }) });
+  const db = drizzle(client, { schema, casing: "snake_case" }) as unknown as Db;
+  const counting: Database = { db, kind: "postgres", migrate: async () => {}, close: () => client.end({ timeout: 5 }) };
+  const { server, url } = await listen(createApp({ ...deps, database: counting, log: silentLog }));
+  const headers = { authorization: `Bearer ${seeded.key}`, "content-type": "application/json" };
+  let n = 0;
+  const event = () => ({ userId: seeded.userIds[n % seeded.userIds.length]!, credits: 1, client: "cli", occurredAt: new Date().toISOString(), idempotencyKey: `bench-${runId}-count-${n++}` });
+  const requests: Record<string, () => Promise<Response>> = {
+    "usage.record": () => fetch(`${url}/trpc/usage.record`, { method: "POST", headers, body: JSON.stringify(event()) }),
+    [`usage.recordBatch (${batchSize} events)`]: () => fetch(`${url}/trpc/usage.recordBatch`, { method: "POST", headers, body: JSON.stringify({ events: Array.from({ length: batchSize }, event) }) }),
+    "usage.check": () => fetch(`${url}/trpc/usage.check?input=${encodeURIComponent(JSON.stringify({ userId: seeded.userIds[0] }))}`, { headers }),
+  };
+  const out: Record<string, { statements: number; parameterized: number; sample: string[] }> = {};
+  try {
+    for (const [name, send] of Object.entries(requests)) {
+      await (await send()).arrayBuffer(); // the first one may also stamp the key's last use
+      const rounds = 5;
+      seen.length = 0;
+      for (let i = 0; i < rounds; i++) {
+        const res = await send();
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`${name} answered ${res.status} while counting statements`);
+      }
+      const sample = seen.slice(0, Math.round(seen.length / rounds)).map((s) => s.text.replace(/\s+/g, " ").slice(0, 90));
+      out[name] = { statements: seen.length / rounds, parameterized: seen.filter((s) => s.params > 0).length / rounds, sample };
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await counting.close();
+  }
+  return out;
+}
+
+/** What the HTTP stack costs without the work: a bare handler, a no-op tRPC mutation, and one behind the key check. */
+function overheadApp(deps: Deps): RequestListener {
+  const bench = router({
+    noop: publicProcedure.mutation(() => ({ ok: true })),
+    noopWithKey: usageProcedure.mutation(({ ctx }) => ({ ok: true, profileId: ctx.keyScope.profileId })),
+  });
+  const jar = { get: () => undefined, set: () => {}, clear: () => {} };
+  return (req, res) => {
+    const path = (req.url ?? "").split("?")[0]!;
+    if (path === "/raw") {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const input = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ result: { data: { ok: true, input: typeof input } } }));
+      });
+      return;
+    }
+    void nodeHTTPRequestHandler({ req, res, router: bench, path: path.slice("/trpc/".length), createContext: ({ req: r }) => createContext(deps, jar, r.headers.authorization) });
+  };
+}
+
+async function main() {
+  const t0 = performance.now();
+  say(
+    `Seatdesk usage benchmark: ${users.toLocaleString("en-US")} Active Pro users, ${concurrency} concurrent clients, PostgreSQL, ${durationMs / 1000} s per phase` +
+      (adapter === "lean" ? " (usage.* through the lean adapter prototype)" : ""),
+  );
+  await admin.unsafe(`create database "${databaseName}"`);
+  created = true;
+  scratch = mkdtempSync(join(tmpdir(), "seatdesk-bench-usage-"));
+  const database = await connect({ url: benchUrl });
+  const raw = postgres(benchUrl, { max: 1, onnotice: () => {} });
+  const servers: Server[] = [];
+  try {
+    await database.migrate();
+    const seeded = await seed(database);
+    backendPids = async () =>
+      (await raw<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${databaseName} and backend_type = 'client backend' and pid <> pg_backend_pid()`).map((r) => r.pid);
+    const [before] = await raw<{ used: string; events: string }[]>`
+      select (select coalesce(sum(included_cc + overage_cc + unbilled_cc), 0)::text from subscription_months) as used,
+        (select coalesce(sum(credits_cc), 0)::text from usage_events) as events`;
+    say(`  database ${databaseName}: migrated and seeded in ${since(t0)}`);
+
+    // --- the ceiling ---
+    let ceilingTps = Number.NaN;
+    if (phases.has("ceiling")) {
+      const c = await ceiling(seeded, scratch);
+      if ("missing" in c) {
+        say(`  ceiling: pgbench is not installed (${c.missing}); on Debian/Ubuntu: apt-get install postgresql-client (or postgresql-contrib). Skipped.`);
+      } else {
+        ceilingTps = c.tps;
+        say(`  ceiling (pgbench -M prepared -c ${concurrency}, BEGIN; UPDATE counters; INSERT event; END): ${fmt(c.tps)} tps, latency avg ${ms(c.latencyMs)} (${fmt(c.transactions)} transactions)`);
+        say(`      CPU per transaction: PostgreSQL ${ms(c.postgresCpuMs)}`);
+      }
+    }
+
+    // --- the real server, in this process ---
+    const deps: Deps = { database, clock: systemClock, log: jsonLog(), catalog: defaultCatalog, regions: defaultRegions };
+    const app = createApp(deps);
+    const lean = adapter === "lean" ? leanUsageHandler(deps) : null;
+    const timer = timedListener(lean ? (req, res) => void (lean(req, res, new URL(req.url ?? "/", "http://localhost")) || app(req, res)) : app);
+    const main = await listen(timer.listener);
+    servers.push(main.server);
+    const results = new Map<PhaseKind, PhaseResult>();
+    const plan: [PhaseKind, string, string][] = [
+      ["single", "/trpc/usage.record", "usage.record, one event per request"],
+      ["batch", "/trpc/usage.recordBatch", `usage.recordBatch, ${batchSize} events per request`],
+      ["check", "/trpc/usage.check", "usage.check"],
+    ];
+    for (const [kind, path, title] of plan) {
+      if (!phases.has(kind)) continue;
+      // Fresh statistics, as a table in steady state has: pgbench and the phase before wrote tens of
+      // thousands of events, and the planner must not take usage_events for the empty table it analyzed.
+      await raw`analyze usage_events, subscription_months, profile_months`;
+      const r = await runPhase(kind, main.url, path, timer, seeded);
+      results.set(kind, r);
+      const rate = kind === "batch" ? `${fmt(r.eventsPerSecond)} events/s (${fmt(r.perSecond, 1)} requests/s)` : kind === "single" ? `${fmt(r.eventsPerSecond)} events/s` : `${fmt(r.perSecond)} checks/s`;
+      say(`  ${title}: ${rate}`);
+      say(`      client side p50 ${ms(r.client.p50)}  p99 ${ms(r.client.p99)}  max ${ms(r.client.max)};  at the server p50 ${ms(r.server.p50)}  p99 ${ms(r.server.p99)}`);
+      say(`      CPU per request: server thread ${ms(r.cpu.main)}, PostgreSQL ${ms(r.cpu.postgres)} (the clients' worker ${ms(r.cpu.others)})`);
+      if (r.failures) say(`      ${r.failures} non-2xx answers (${Object.entries(r.statuses).map(([s, n]) => `HTTP ${s}: ${n}`).join(", ")}); first: ${r.firstErrors.join(" | ")}`);
+      for (const line of r.topFunctions) say(`      ${line}`);
+    }
+
+    if (overhead) {
+      const overheadTimer = timedListener(overheadApp(deps));
+      const o = await listen(overheadTimer.listener);
+      servers.push(o.server);
+      for (const [kind, path, title] of [
+        ["noop", "/raw", "bare node:http handler (read body, JSON.parse, answer)"],
+        ["noop", "/trpc/noop", "no-op tRPC mutation (publicProcedure)"],
+        ["noop-key", "/trpc/noopWithKey", "no-op tRPC mutation behind the API-key check (usageProcedure)"],
+      ] as [PhaseKind, string, string][]) {
+        const r = await runPhase(kind, o.url, path, overheadTimer, seeded);
+        say(
+          `  overhead, ${title}: ${fmt(r.perSecond)} requests/s, client p50 ${ms(r.client.p50)} p99 ${ms(r.client.p99)}; CPU per request: server thread ${ms(r.cpu.main)}, ` +
+            `PostgreSQL ${ms(r.cpu.postgres)}, the clients' worker ${ms(r.cpu.others)}${r.failures ? `; ${r.failures} failures: ${r.firstErrors[0]}` : ""}`,
+        );
+        for (const line of r.topFunctions) say(`      ${line}`);
+      }
+    }
+
+    // --- statements per request ---
+    const gs = (globalThis as unknown as { groupSizes?: number[] }).groupSizes ?? [];
+    const counts = await countStatements(deps, seeded);
+    for (const [name, c] of Object.entries(counts)) {
+      say(`  SQL per ${name}: ${fmt(c.statements, 1)} statements (${fmt(c.parameterized, 1)} with parameters)`);
+      if (process.env.BENCH_VERBOSE === "1") for (const s of c.sample) say(`      ${s}`);
+    }
+
+    // --- what was stored matches what was answered ---
+    const answered = [...results.values()].reduce((s, r) => s + r.acceptedEvents, 0);
+    const [stored] = await raw<{ n: number }[]>`select count(*)::int as n from usage_events where idempotency_key like ${`bench-${runId}-%`} and idempotency_key not like ${`bench-${runId}-count-%`}`;
+    const [after] = await raw<{ used: string; events: string }[]>`
+      select (select coalesce(sum(included_cc + overage_cc + unbilled_cc), 0)::text from subscription_months) as used,
+        (select coalesce(sum(credits_cc), 0)::text from usage_events) as events`;
+    const countersMoved = BigInt(after!.used) - BigInt(before!.used);
+    const eventsAdded = BigInt(after!.events) - BigInt(before!.events);
+    const consistent = stored!.n === answered && countersMoved === eventsAdded;
+    say(
+      `  stored: ${fmt(stored!.n)} bench events for ${fmt(answered)} accepted; counters moved ${countersMoved.toLocaleString("en-US")} cc for ` +
+        `${eventsAdded.toLocaleString("en-US")} cc of events${consistent ? " (consistent)" : " — MISMATCH"}`,
+    );
+
+    const single = results.get("single");
+    const batch = results.get("batch");
+    const check = results.get("check");
+    const ratio = single ? single.eventsPerSecond / ceilingTps : Number.NaN;
+    const failures = [...results.values()].reduce((s, r) => s + r.failures, 0);
+    const verdicts = [
+      single && `single ${fmt(ratio, 2)} × ceiling (goal ≥ ${goals.ratio}) ${ratio >= goals.ratio ? "met" : "MISSED"}`,
+      single && `single p99 ${ms(single.client.p99)} (goal ≤ ${goals.p99Ms} ms) ${single.client.p99 <= goals.p99Ms ? "met" : "MISSED"}`,
+      batch && `batch ${fmt(batch.eventsPerSecond)} events/s (goal ≥ ${fmt(goals.batchEps)}) ${batch.eventsPerSecond >= goals.batchEps ? "met" : "MISSED"}`,
+      check && `check ${fmt(check.perSecond)}/s (goal ≥ ${fmt(goals.checkPerS)}) ${check.perSecond >= goals.checkPerS ? "met" : "MISSED"}`,
+      `${failures} non-2xx answers`,
+    ].filter(Boolean);
+    say(`  ${verdicts.join("; ")}; total run ${since(t0)}`);
+    say(
+      JSON.stringify({
+        single_eps: round(single?.eventsPerSecond ?? Number.NaN, 1),
+        single_p99_ms: round(single?.client.p99 ?? Number.NaN),
+        batch_eps: round(batch?.eventsPerSecond ?? Number.NaN, 1),
+        check_per_s: round(check?.perSecond ?? Number.NaN, 1),
+        ceiling_tps: round(ceilingTps, 1),
+        ratio: round(ratio, 3),
+      }),
+    );
+    // A missed goal is a figure to report, not a crash: failed requests or lost events make the run fail.
+    return failures === 0 && consistent ? 0 : 1;
+  } finally {
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise((resolve) => s.close(resolve));
+    }
+    await raw.end({ timeout: 5 });
+    await database.close();
+    await dropDatabase();
+    await admin.end({ timeout: 5 });
+  }
+}
+
+process.exitCode = await main();
