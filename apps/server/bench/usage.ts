@@ -14,6 +14,9 @@
  *    over HTTP from a worker thread, 8 clients on keep-alive connections with the profile key, each
  *    phase 2 s of warm-up then BENCH_SECONDS: single `usage.record` events (random users, unique
  *    keys), `usage.recordBatch` with BENCH_BATCH (500) events, and `usage.check` GETs.
+ *    Besides rates and latencies, each phase gives the CPU time per request of the server's thread,
+ *    of PostgreSQL's backends and of the rest of this process (from /proc, on Linux): on a shared
+ *    2-core machine throughput moves with whatever else runs, CPU per request much less.
  * 4. Counts the SQL statements one request of each kind issues (a second, counting connection pool),
  *    checks that the bench's accepted events are all stored and that the counters equal the events,
  *    prints a summary and last one JSON line:
@@ -24,7 +27,8 @@
  * work (a bare node:http handler, a no-op tRPC mutation, a no-op behind the API-key check);
  * BENCH_PROFILE=<dir> writes a V8 CPU profile of the server's thread per phase there and prints
  * where its time went; BENCH_PHASES=single,check runs only some phases; BENCH_ADAPTER=lean serves
- * usage.* through the prototype in bench/usage-lean-adapter.ts instead of tRPC's node-http adapter.
+ * usage.* through the prototype in bench/usage-lean-adapter.ts instead of tRPC's node-http adapter;
+ * BENCH_VERBOSE=1 adds the statements of one request and the CPU of each thread of this process.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -155,11 +159,19 @@ async function dropDatabase() {
   await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
 }
 let pgbenchChild: ReturnType<typeof spawn> | null = null;
-process.once("SIGINT", () => {
-  say("\nInterrupted: dropping the bench database.");
-  pgbenchChild?.kill("SIGINT");
-  void dropDatabase().finally(() => process.exit(130));
-});
+// Ctrl-C reaches this process, pnpm and pgbench alike; pnpm then sends SIGTERM: both end the run the same way.
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    say("\nInterrupted: dropping the bench database.");
+    pgbenchChild?.kill("SIGINT");
+    void dropDatabase()
+      .catch((e: unknown) => say(`Could not drop ${databaseName}: ${String(e)}`))
+      .finally(() => process.exit(130));
+  });
+}
 
 interface Seeded {
   accountId: string;
@@ -565,7 +577,6 @@ async function main() {
     }
 
     // --- statements per request ---
-    const gs = (globalThis as unknown as { groupSizes?: number[] }).groupSizes ?? [];
     const counts = await countStatements(deps, seeded);
     for (const [name, c] of Object.entries(counts)) {
       say(`  SQL per ${name}: ${fmt(c.statements, 1)} statements (${fmt(c.parameterized, 1)} with parameters)`);

@@ -479,7 +479,7 @@ type Recorded = EventResult & { replayed: boolean };
  */
 export async function recordEvents(db: Database, catalog: Catalog, scope: KeyScope, input: UsageEventInput[], now: Date, indexed: boolean): Promise<Recorded[]> {
   const events = parseEvents(input, now, indexed);
-  if (events.length === 1 && !indexed && groupsInFlight > 0) return [await coalesce(db, catalog, scope, events[0]!)];
+  if (events.length === 1 && !indexed) return [await coalesce(db, catalog, scope, events[0]!)];
   return record(db, catalog, scope, events, indexed);
 }
 
@@ -501,27 +501,33 @@ interface Waiting {
   reject: (e: unknown) => void;
 }
 
-/** Groups of single events of one profile being recorded at once; more wait and go together as the next group. */
-const groupsInFlight = Number(process.env.USAGE_GROUPS ?? 2);
+/**
+ * Groups of single events of one profile recorded at the same time; events arriving meanwhile wait and
+ * go together as the next group. Two rather than one, so that a group waiting for a user's lock (a
+ * batch holding it) does not hold up every other event of the profile.
+ */
+const groupsInFlight = 2;
 
 interface Lane {
+  catalog: Catalog;
+  key: string;
   running: number;
   queue: Waiting[];
   scheduled: boolean;
 }
-/** Per database, catalog and profile settings. */
-const lanes = new Map<Database, Map<Catalog, Map<string, Lane>>>();
+/** Per database, catalog and profile settings; a lane is dropped when idle. */
+const lanes = new WeakMap<Database, WeakMap<Catalog, Map<string, Lane>>>();
 
 const scopeKey = (s: KeyScope) => `${s.accountId}/${s.profileId}/${s.overagesEnabled}/${s.defaultCapCc}/${s.budgetCents}`;
 
 function laneOf(db: Database, catalog: Catalog, scope: KeyScope): Lane {
   let byCatalog = lanes.get(db);
-  if (!byCatalog) lanes.set(db, (byCatalog = new Map()));
+  if (!byCatalog) lanes.set(db, (byCatalog = new WeakMap()));
   let byScope = byCatalog.get(catalog);
   if (!byScope) byCatalog.set(catalog, (byScope = new Map()));
   const key = scopeKey(scope);
   let lane = byScope.get(key);
-  if (!lane) byScope.set(key, (lane = { running: 0, queue: [], scheduled: false }));
+  if (!lane) byScope.set(key, (lane = { catalog, key, running: 0, queue: [], scheduled: false }));
   return lane;
 }
 
@@ -552,12 +558,11 @@ function startNext(db: Database, lane: Lane) {
   setImmediate(() => {
     lane.scheduled = false;
     const group = lane.queue.splice(0, maxTargetsPerCall);
-    (globalThis as unknown as { groupSizes: number[] }).groupSizes ??= [];
-    (globalThis as unknown as { groupSizes: number[] }).groupSizes.push(group.length);
     lane.running++;
     void recordGroup(db, group).finally(() => {
       lane.running--;
       startNext(db, lane);
+      if (lane.running === 0 && lane.queue.length === 0 && !lane.scheduled) lanes.get(db)?.get(lane.catalog)?.delete(lane.key);
     });
     startNext(db, lane);
   });
