@@ -14,11 +14,11 @@
  *    BENCH_SEARCH_SHARE (0.3) searches, the rest deep pages.
  * 3. Runs the same statements directly through SQL: src/services/users-tab.ts is called on a driver
  *    that captures each statement it issues and runs it on one of 8 plain postgres.js connections,
- *    timing the database alone (the page query and the follow-ups for where tiers come from and
- *    this month's credits).
+ *    timing the database alone (one prepared statement a page, searches included).
  * 4. Prints a summary, EXPLAIN ANALYZE of the slowest page query of each shape (whole plans with
  *    BENCH_EXPLAIN=1), and last one JSON line: {"p95_ms":…,"sql_p95_ms":…,"users":…}, where sql_p95_ms
- *    is the p95 of all the statements of a page. The database is dropped at the end, also on Ctrl-C.
+ *    is the p95 of all the statements of a page. At the server a page also reads the session and the
+ *    profile (one more statement, trpc/init.ts). The database is dropped at the end, also on Ctrl-C.
  */
 import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -102,10 +102,12 @@ async function dropDatabase() {
   created = false;
   await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
 }
-process.once("SIGINT", () => {
-  say("\nInterrupted: dropping the bench database.");
-  void dropDatabase().finally(() => process.exit(130));
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    say("\nInterrupted: dropping the bench database.");
+    void dropDatabase().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}
 
 /** One account, a profile, an owner, `users` directory users, about 30% subscribed; all in SQL. */
 async function seed(database: Database, raw: postgres.Sql, password: string) {

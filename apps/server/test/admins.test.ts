@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { and, asc, count, eq } from "drizzle-orm";
 import { auditLog, consoleAdmins, consoleSessions } from "@seatdesk/db";
-import { sessionCookieName, type ConsoleSession } from "../src/auth/sessions";
+import { findSession, sessionCookieName, type ConsoleSession } from "../src/auth/sessions";
 import { createContext } from "../src/http/app";
 import { appRouter } from "../src/routers/_app";
 import { createCallerFactory } from "../src/trpc/init";
@@ -19,7 +19,11 @@ function browser() {
   return {
     jar,
     api: async () => createCaller(await createContext(h.deps, jar, undefined)),
-    session: async () => (await createContext(h.deps, jar, undefined)).session,
+    /** The session the cookie opens now, as the console's procedures look it up. */
+    session: async () => {
+      const token = jar.values[sessionCookieName];
+      return token ? findSession(h.deps.database.db, token, h.deps.clock.now()) : null;
+    },
   };
 }
 

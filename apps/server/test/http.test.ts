@@ -95,6 +95,24 @@ describe("HTTP surface", () => {
     expect(JSON.stringify(body)).not.toMatch(/stack|at .*\.ts|select |insert /i);
   });
 
+  it("a profile's page reads session and profile together: another account's profile is 404, a viewer's change 403, a page 200", async () => {
+    const other = await makeTenant(h, { users: 1 });
+    const viewer = await signIn(t.admins.viewer.email);
+    const list = (profileId: string, cookie: string) =>
+      fetch(`${base}/trpc/subscriptions.list?input=${encodeURIComponent(JSON.stringify({ profileId }))}`, { headers: { cookie } });
+    const mine = await list(t.profileId, viewer);
+    expect(mine.status).toBe(200);
+    const page = (await mine.json()) as { result: { data: { rows: { userId: string }[] } } };
+    expect(page.result.data.rows.map((r) => r.userId).sort()).toEqual([...t.userIds].sort());
+    const theirs = await list(other.profileId, viewer);
+    expect(theirs.status).toBe(404);
+    const change = await post("subscriptions.subscribe", { profileId: t.profileId, userIds: t.userIds, tier: "pro" }, { cookie: viewer });
+    expect(change.status).toBe(403);
+    const theirChange = await post("subscriptions.subscribe", { profileId: other.profileId, userIds: other.userIds, tier: "pro" }, { cookie: await signIn(t.admins.admin.email) });
+    expect(theirChange.status).toBe(404);
+    expect((await list(t.profileId, "seatdesk_session=not-a-session")).status).toBe(401);
+  });
+
   it("refuses oversized batches", async () => {
     const cookie = await signIn(t.admins.viewer.email);
     const paths = Array.from({ length: 21 }, () => "session.me").join(",");

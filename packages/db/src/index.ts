@@ -1,3 +1,4 @@
 export * from "./connect";
 export * from "./schema/index";
 export * from "./rows";
+export * from "./prepared";

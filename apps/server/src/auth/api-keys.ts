@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { apiKeys, type Executor } from "@seatdesk/db";
-import { runPrepared } from "../services/usage";
+import { apiKeys, runPrepared, type Executor } from "@seatdesk/db";
 
 /**
  * Profile API keys (issue 5): `sdk_<lookup>_<secret>`. The lookup finds the row by a unique index;

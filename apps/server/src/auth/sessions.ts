@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, lt, or } from "drizzle-orm";
-import { consoleAdmins, consoleSessions, type AdminRole, type Executor } from "@seatdesk/db";
+import { and, eq, lt, or, sql } from "drizzle-orm";
+import { consoleAdmins, consoleSessions, instantOf, numberOf, profiles, runPrepared, type AdminRole, type Executor } from "@seatdesk/db";
 
 export const sessionCookieName = "seatdesk_session";
 /** A session ends after this long without a request... */
@@ -34,32 +34,85 @@ export async function createSession(db: Executor, accountId: string, adminId: st
   return token;
 }
 
-/** The session behind a cookie token, or null when unknown, idle too long or past its absolute end. */
-export async function findSession(db: Executor, token: string, now: Date): Promise<ConsoleSession | null> {
-  const tokenHash = hashToken(token);
-  const [row] = await db
-    .select({
-      accountId: consoleSessions.accountId,
-      adminId: consoleSessions.adminId,
-      lastSeenAt: consoleSessions.lastSeenAt,
-      expiresAt: consoleSessions.expiresAt,
-      email: consoleAdmins.email,
-      name: consoleAdmins.name,
-      role: consoleAdmins.role,
-    })
-    .from(consoleSessions)
-    .innerJoin(consoleAdmins, and(eq(consoleAdmins.accountId, consoleSessions.accountId), eq(consoleAdmins.id, consoleSessions.adminId)))
-    .where(eq(consoleSessions.tokenHash, tokenHash));
-  if (!row) return null;
+type Profile = typeof profiles.$inferSelect;
+
+type SessionRow = {
+  account_id: string;
+  admin_id: string;
+  last_seen_at: string | Date;
+  expires_at: string | Date;
+  email: string;
+  name: string;
+  role: AdminRole;
+};
+
+/** Ends a session found idle too long or past its absolute end; touches last_seen_at now and then. */
+async function checkSession(db: Executor, tokenHash: string, row: SessionRow, now: Date): Promise<ConsoleSession | null> {
   const t = now.getTime();
-  if (row.expiresAt.getTime() <= t || row.lastSeenAt.getTime() + sessionIdleMs <= t) {
+  const lastSeenAt = instantOf(row.last_seen_at)!.getTime();
+  if (instantOf(row.expires_at)!.getTime() <= t || lastSeenAt + sessionIdleMs <= t) {
     await db.delete(consoleSessions).where(eq(consoleSessions.tokenHash, tokenHash));
     return null;
   }
-  if (t - row.lastSeenAt.getTime() > touchEveryMs) {
+  if (t - lastSeenAt > touchEveryMs) {
     await db.update(consoleSessions).set({ lastSeenAt: now }).where(eq(consoleSessions.tokenHash, tokenHash));
   }
-  return { accountId: row.accountId, adminId: row.adminId, email: row.email, name: row.name, role: row.role };
+  return { accountId: row.account_id, adminId: row.admin_id, email: row.email, name: row.name, role: row.role };
+}
+
+const sessionColumns = sql`s.account_id, s.admin_id, s.last_seen_at, s.expires_at, a.email, a.name, a.role`;
+const sessionFrom = sql`console_sessions s join console_admins a on a.account_id = s.account_id and a.id = s.admin_id`;
+
+/** The session behind a cookie token, or null when unknown, idle too long or past its absolute end. */
+export async function findSession(db: Executor, token: string, now: Date): Promise<ConsoleSession | null> {
+  const tokenHash = hashToken(token);
+  const [row] = await runPrepared<SessionRow>(db, "console_session", sql`select ${sessionColumns} from ${sessionFrom} where s.token_hash = ${tokenHash}`);
+  return row ? checkSession(db, tokenHash, row, now) : null;
+}
+
+/**
+ * The session and, in the same round trip, one of its account's profiles (null when the account has no
+ * such profile): every page of the console asks for both.
+ */
+export async function findSessionInProfile(db: Executor, token: string, profileId: string, now: Date): Promise<{ session: ConsoleSession | null; profile: Profile | null }> {
+  const tokenHash = hashToken(token);
+  const [row] = await runPrepared<
+    SessionRow & {
+      profile_id: string | null;
+      region: string;
+      profile_name: string;
+      overages_enabled: boolean;
+      cancel_access: Profile["cancelAccess"];
+      first_month: Profile["firstMonth"];
+      default_cap_cc: string | number | null;
+      budget_cents: string | number | null;
+      profile_created_at: string | Date;
+    }
+  >(
+    db,
+    "console_session_in_profile",
+    sql`select ${sessionColumns}, p.id as profile_id, p.region, p.name as profile_name, p.overages_enabled, p.cancel_access, p.first_month,
+        p.default_cap_cc, p.budget_cents, p.created_at as profile_created_at
+      from ${sessionFrom} left join profiles p on p.account_id = s.account_id and p.id = ${profileId}::uuid
+      where s.token_hash = ${tokenHash}`,
+  );
+  const session = row ? await checkSession(db, tokenHash, row, now) : null;
+  if (!row || !session || row.profile_id === null) return { session, profile: null };
+  return {
+    session,
+    profile: {
+      accountId: row.account_id,
+      id: row.profile_id,
+      region: row.region,
+      name: row.profile_name,
+      overagesEnabled: row.overages_enabled,
+      cancelAccess: row.cancel_access,
+      firstMonth: row.first_month,
+      defaultCapCc: numberOf(row.default_cap_cc),
+      budgetCents: numberOf(row.budget_cents),
+      createdAt: instantOf(row.profile_created_at)!,
+    },
+  };
 }
 
 export async function deleteSession(db: Executor, token: string): Promise<void> {

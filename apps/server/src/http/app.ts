@@ -4,7 +4,7 @@ import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import { parseCookie, stringifySetCookie } from "cookie";
 import { sql } from "drizzle-orm";
 import sirv from "sirv";
-import { findSession, sessionCookieName } from "../auth/sessions";
+import { sessionCookieName } from "../auth/sessions";
 import { appRouter } from "../routers/_app";
 import type { Context, CookieJar, Deps } from "../trpc/context";
 
@@ -47,7 +47,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
 
 export async function createContext(deps: Deps, cookies: CookieJar, authorization: string | undefined): Promise<Context> {
   const sessionToken = cookies.get(sessionCookieName);
-  const session = sessionToken ? await findSession(deps.database.db, sessionToken, deps.clock.now()) : null;
+  // Looked up by the procedure that needs it (trpc/init.ts), so a profile page reads session and profile at once.
+  const session = sessionToken ? undefined : null;
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
   return { ...deps, sessionToken, session, cookies, bearer };
 }

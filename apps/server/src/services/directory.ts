@@ -98,7 +98,7 @@ export async function listDirectoryUsers(
 ): Promise<Page<DirectoryUser>> {
   const conditions: SQL[] = [eq(directoryUsers.accountId, params.accountId), isNull(directoryUsers.deletedAt)];
   const pattern = searchPattern(params.search);
-  if (pattern) conditions.push(sql`lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${pattern}`);
+  if (pattern) conditions.push(sql`${directoryUsers.searchText} like ${pattern}`);
   if (params.status) conditions.push(eq(directoryUsers.active, params.status === "active"));
   if (params.after) conditions.push(sql`(${directoryUsers.displayName}, ${directoryUsers.id}) > (${params.after[0]}, ${params.after[1]}::uuid)`);
   const rows = await db
@@ -173,7 +173,7 @@ export async function listGroupMembers(
   const group = await requireGroup(db, params.accountId, params.groupId);
   const conditions: SQL[] = [eq(groupMembers.accountId, params.accountId), eq(groupMembers.groupId, params.groupId), isNull(directoryUsers.deletedAt)];
   const pattern = searchPattern(params.search);
-  if (pattern) conditions.push(sql`lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${pattern}`);
+  if (pattern) conditions.push(sql`${directoryUsers.searchText} like ${pattern}`);
   if (params.after) conditions.push(sql`(${directoryUsers.displayName}, ${directoryUsers.id}) > (${params.after[0]}, ${params.after[1]}::uuid)`);
   const rows = await db
     .select(userColumns)

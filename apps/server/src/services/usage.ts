@@ -1,6 +1,5 @@
 import { TRPCError } from "@trpc/server";
 import { sql, type SQL } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
 import {
   allowanceOf,
   DomainError,
@@ -30,7 +29,7 @@ import {
   type TierId,
   maxTargetsPerCall,
 } from "@seatdesk/domain";
-import { rowsOf, type Executor, type Tx } from "@seatdesk/db";
+import { runPrepared, type Executor, type Tx } from "@seatdesk/db";
 import type { KeyScope } from "../auth/api-keys";
 import { saveLedgers } from "./ledgers";
 
@@ -108,8 +107,6 @@ interface UserState {
 const uuidArray = (ids: string[]) => sql`${`{${ids.join(",")}}`}::uuid[]`;
 const textArray = (values: string[]) => sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`}::text[]`;
 
-const dialect = new PgDialect();
-
 /**
  * `column in ($1, …, $n)` for a few values, `column = any(array)` for more. With scalar parameters
  * PostgreSQL keeps one generic plan of the statement per list length (a single event, or a small group
@@ -125,15 +122,6 @@ function inList(column: SQL, values: string[], type: "uuid" | "text"): SQL {
 }
 const scalarListMax = 16;
 
-/**
- * Runs one statement as a named prepared statement. The hot path's statements have a fixed text
- * (lists travel as arrays or JSON), so each connection parses and plans them once; and an unnamed
- * statement with parameters costs postgres.js two round trips (describe, then execute), a prepared
- * one a single round trip.
- */
-export async function runPrepared<T extends Record<string, unknown>>(db: Executor, name: string, statement: SQL): Promise<T[]> {
-  return rowsOf<T>(await db._.session.prepareQuery(dialect.sqlToQuery(statement), undefined, name, false).execute());
-}
 
 const date = (v: string | Date | null) => (v === null ? null : new Date(v));
 

@@ -1,9 +1,8 @@
-import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
-import { allowanceOf, inForce, ledgerFor, periodOf, type Catalog, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { directoryUsers, rowsOf, subscriptionMonths, subscriptions, type Executor } from "@seatdesk/db";
+import { sql, type SQL } from "drizzle-orm";
+import { allowanceOf, inForce, ledgerFor, periodOf, type Catalog, type Period, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
+import { instantOf, numberOf, runPrepared, subscriptions, type Executor } from "@seatdesk/db";
+import type { Wire } from "../wire";
 import { statusFilter, tierInForce, type UserListStatus } from "./effective-sql";
-import { rowToLedger } from "./ledgers";
-import { toDomain } from "./reconcile";
 
 export interface UsersTabRow {
   userId: string;
@@ -50,25 +49,46 @@ export function decodeCursor(cursor: string): [string, string] | null {
 export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 type Cover = { tier: TierId; groupId: string | null; groupName: string | null };
+
+/** One row of the page statement, as the drivers return it (timestamps as strings or Dates, bigints as strings or numbers). */
 type PageRow = {
-  user: typeof directoryUsers.$inferSelect;
-  sub: typeof subscriptions.$inferSelect | null;
-  ledger: typeof subscriptionMonths.$inferSelect | null;
-  /** json from the database: postgres.js parses it, PGlite too; a string is parsed here. */
+  id: string;
+  display_name: string;
+  email: string;
+  active: boolean;
+  tier: TierId | null;
+  status: SubscriptionStatus | null;
+  scheduled_tier: TierId | null;
+  scheduled_at: string | Date | null;
+  access_ends_at: string | Date | null;
+  activated_at: string | Date | null;
+  last_active_at: string | Date | null;
+  has_ledger: boolean;
+  fee_tier: TierId | null;
+  active_at_start: boolean | null;
+  first_activated_at: string | Date | null;
+  included_cc: string | number | null;
+  overage_cc: string | number | null;
+  unbilled_cc: string | number | null;
+  /** json: postgres.js and PGlite parse it; a string is parsed here. */
   covers: Cover[] | string;
 };
 
 /** Searches shorter than this cannot use the trigram index; they walk the name index like a plain page. */
 const trigramMinLength = 3;
 /** A search first walks this many users in name order from the cursor before turning to the trigram index. */
-export const searchWalkBudget = 2_000;
+export const searchWalkBudget = 500;
+/** The cursor of the first page: every (display_name, id) sorts after it. */
+const start: [string, string] = ["", "00000000-0000-0000-0000-000000000000"];
 
 /**
  * The Users tab: every directory user of the account with their subscription in this profile, in
- * name order, `limit` at a time (keyset on display_name, id), with this month's ledger.
+ * name order, `limit` at a time (keyset on display_name, id), with this month's ledger and where the
+ * tier comes from.
  *
- * A plain page walks directory_users_name_idx from the cursor. A search is answered by searchPageIds
- * (bounded either way), and the page's rows are then read by id.
+ * Each page is one prepared statement (its text depends only on which filters are set), so a page
+ * costs one round trip and no planning. A plain page walks directory_users_name_idx from the cursor; a
+ * search is bounded either way (see searchStatement).
  */
 export async function listUsersTab(
   db: Executor,
@@ -83,151 +103,161 @@ export async function listUsersTab(
     limit: number;
     now: Date;
   },
-): Promise<UsersTabPage> {
+): Promise<Wire<UsersTabPage>> {
   const period = periodOf(params.now);
   const search = params.search?.trim().toLowerCase() ?? "";
   const pattern = `%${likeEscape(search)}%`;
+  const after = params.after ?? start;
+  const want = params.limit + 1;
   const filters: SQL[] = [];
   if (params.status) filters.push(statusFilter(params.status, params.now));
   if (params.tier) filters.push(sql`${subscriptions.userId} is not null and ${statusFilter("subscribed", params.now)} and ${tierInForce(params.now)} = ${params.tier}`);
-  if (params.after) filters.push(sql`(${directoryUsers.displayName}, ${directoryUsers.id}) > (${params.after[0]}, ${params.after[1]}::uuid)`);
-  const subJoin = and(eq(subscriptions.accountId, directoryUsers.accountId), eq(subscriptions.profileId, params.profileId), eq(subscriptions.userId, directoryUsers.id));
-  const ledgerJoin = and(
-    eq(subscriptionMonths.accountId, directoryUsers.accountId),
-    eq(subscriptionMonths.profileId, params.profileId),
-    eq(subscriptionMonths.period, period.id),
-    eq(subscriptionMonths.userId, directoryUsers.id),
-  );
+  const shortSearch = search.length > 0 && search.length < trigramMinLength;
+  if (shortSearch) filters.push(sql`directory_users.search_text like ${pattern}`);
+  const extra = filters.length ? sql`and ${sql.join(filters, sql` and `)}` : sql``;
+  const subJoin = sql`left join subscriptions on subscriptions.account_id = directory_users.account_id
+    and subscriptions.profile_id = ${params.profileId}::uuid and subscriptions.user_id = directory_users.id`;
+  const ledgerJoin = sql`left join subscription_months on subscription_months.account_id = directory_users.account_id
+    and subscription_months.profile_id = ${params.profileId}::uuid and subscription_months.period = ${period.id}
+    and subscription_months.user_id = directory_users.id`;
   // Each row's covering assignments (direct, and each subscribed group with its name), in the same statement.
-  const covers = sql<Cover[] | string>`(
-    select coalesce(json_agg(json_build_object('tier', c.tier, 'groupId', c.group_id, 'groupName', c.group_name)), '[]') from (
+  const columns = sql`directory_users.id, directory_users.display_name, directory_users.email, directory_users.active,
+    subscriptions.tier, subscriptions.status, subscriptions.scheduled_tier, subscriptions.scheduled_at,
+    subscriptions.access_ends_at, subscriptions.activated_at, subscriptions.last_active_at,
+    subscription_months.user_id is not null as has_ledger, subscription_months.fee_tier, subscription_months.active_at_start,
+    subscription_months.first_activated_at, subscription_months.included_cc, subscription_months.overage_cc, subscription_months.unbilled_cc,
+    (select coalesce(json_agg(json_build_object('tier', c.tier, 'groupId', c.group_id, 'groupName', c.group_name)), '[]') from (
       select a.tier, null::uuid as group_id, null::text as group_name from assignments a
-      where a.account_id = ${directoryUsers.accountId} and a.profile_id = ${params.profileId}::uuid and a.user_id = ${directoryUsers.id}
+      where a.account_id = directory_users.account_id and a.profile_id = ${params.profileId}::uuid and a.user_id = directory_users.id
       union all
       select a.tier, g.id, g.display_name from group_members gm
       join assignments a on a.account_id = gm.account_id and a.profile_id = ${params.profileId}::uuid and a.group_id = gm.group_id
       join directory_groups g on g.account_id = gm.account_id and g.id = gm.group_id
-      where gm.account_id = ${directoryUsers.accountId} and gm.user_id = ${directoryUsers.id}
-    ) c)`;
-  const select = db
-    .select({ user: directoryUsers, sub: subscriptions, ledger: subscriptionMonths, covers })
-    .from(directoryUsers)
-    .leftJoin(subscriptions, subJoin)
-    .leftJoin(subscriptionMonths, ledgerJoin);
+      where gm.account_id = directory_users.account_id and gm.user_id = directory_users.id
+    ) c) as covers`;
 
-  let rows: PageRow[];
-  if (search.length >= trigramMinLength) {
-    const ids = await searchPageIds(db, { ...params, pattern, filters, subJoin });
-    const order = new Map(ids.map((id, i) => [id, i]));
-    rows = ids.length
-      ? (await select.where(and(eq(directoryUsers.accountId, params.accountId), inArray(directoryUsers.id, ids)))).sort(
-          (a, b) => order.get(a.user.id)! - order.get(b.user.id)!,
-        )
-      : [];
-  } else {
-    const conditions: SQL[] = [eq(directoryUsers.accountId, params.accountId), isNull(directoryUsers.deletedAt), ...filters];
-    if (search) conditions.push(sql`lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${pattern}`);
-    rows = await select
-      .where(and(...conditions))
-      .orderBy(asc(directoryUsers.displayName), asc(directoryUsers.id))
-      .limit(params.limit + 1);
-  }
+  const shape = `${params.status ?? ""}.${params.tier ? "tier" : ""}.${shortSearch ? "like" : ""}`;
+  const rows =
+    search.length >= trigramMinLength
+      ? await runPrepared<PageRow>(db, `users_tab_search.${shape}`, searchStatement({ accountId: params.accountId, after, want, pattern, filtered: filters.length > 0, extra, subJoin, ledgerJoin, columns }))
+      : await runPrepared<PageRow>(
+          db,
+          `users_tab_page.${shape}`,
+          sql`select ${columns} from directory_users ${subJoin} ${ledgerJoin}
+            where directory_users.account_id = ${params.accountId}::uuid and directory_users.deleted_at is null
+              and (directory_users.display_name, directory_users.id) > (${after[0]}::text, ${after[1]}::uuid) ${extra}
+            order by directory_users.display_name, directory_users.id limit ${want}::int`,
+        );
 
-  const pageRows = rows.slice(0, params.limit);
-  const page = pageRows.map(({ user, sub, ledger: storedLedger, covers }): UsersTabRow => {
-    const stored: Subscription | null = sub ? toDomain(sub) : null;
-    const current: Subscription | null = stored ? inForce(stored, params.now) : null;
-    const userCovers: Cover[] = typeof covers === "string" ? (JSON.parse(covers) as Cover[]) : covers;
-    const ledger = current ? ledgerFor(period, stored, storedLedger ? rowToLedger(storedLedger) : null) : null;
-    return {
-      userId: user.id,
-      displayName: user.displayName,
-      email: user.email,
-      directoryActive: user.active,
-      tier: current?.tier ?? null,
-      status: current?.status ?? null,
-      scheduledTier: current?.scheduledTier ?? null,
-      scheduledAt: current?.scheduledAt ?? null,
-      accessEndsAt: current?.accessEndsAt ?? null,
-      lastActiveAt: current?.lastActiveAt ?? null,
-      source: {
-        direct: userCovers.find((c) => c.groupId === null)?.tier ?? null,
-        groups: userCovers.flatMap((c) => (c.groupId ? [{ groupId: c.groupId, displayName: c.groupName ?? "", tier: c.tier }] : [])),
-      },
-      usage:
-        current && ledger
-          ? {
-              allowanceCc: allowanceOf(catalog, ledger, current.tier),
-              usedCc: ledger.includedCc + ledger.overageCc + ledger.unbilledCc,
-              includedCc: ledger.includedCc,
-              overageCc: ledger.overageCc,
-              unbilledCc: ledger.unbilledCc,
-            }
-          : null,
-    };
-  });
+  const page = rows.slice(0, params.limit).map((row) => toRow(row, catalog, period, params.now));
   const last = page.at(-1);
   return { rows: page, nextCursor: rows.length > params.limit && last ? encodeCursor(last.displayName, last.userId) : null };
 }
 
+const iso = (v: string | Date | null) => instantOf(v)?.toISOString() ?? null;
+
+/** A page row as the API answers it: the subscription as in force now, this month's credits. */
+function toRow(row: PageRow, catalog: Catalog, period: Period, now: Date): Wire<UsersTabRow> {
+  const stored: Subscription | null =
+    row.tier && row.status
+      ? {
+          tier: row.tier,
+          status: row.status,
+          scheduledTier: row.scheduled_tier,
+          scheduledAt: instantOf(row.scheduled_at),
+          accessEndsAt: instantOf(row.access_ends_at),
+          activatedAt: instantOf(row.activated_at),
+          lastActiveAt: instantOf(row.last_active_at),
+        }
+      : null;
+  const current = stored ? inForce(stored, now) : null;
+  const covers: Cover[] = typeof row.covers === "string" ? (JSON.parse(row.covers) as Cover[]) : row.covers;
+  const storedLedger = row.has_ledger
+    ? {
+        periodId: period.id,
+        feeTier: row.fee_tier,
+        activeAtStart: row.active_at_start ?? false,
+        firstActivatedAt: instantOf(row.first_activated_at),
+        includedCc: numberOf(row.included_cc) ?? 0,
+        overageCc: numberOf(row.overage_cc) ?? 0,
+        unbilledCc: numberOf(row.unbilled_cc) ?? 0,
+      }
+    : null;
+  const ledger = current ? ledgerFor(period, stored, storedLedger) : null;
+  return {
+    userId: row.id,
+    displayName: row.display_name,
+    email: row.email,
+    directoryActive: row.active,
+    tier: current?.tier ?? null,
+    status: current?.status ?? null,
+    scheduledTier: current?.scheduledTier ?? null,
+    scheduledAt: current?.scheduledAt?.toISOString() ?? null,
+    accessEndsAt: current?.accessEndsAt?.toISOString() ?? null,
+    lastActiveAt: current?.lastActiveAt?.toISOString() ?? null,
+    source: {
+      direct: covers.find((c) => c.groupId === null)?.tier ?? null,
+      groups: covers.flatMap((c) => (c.groupId ? [{ groupId: c.groupId, displayName: c.groupName ?? "", tier: c.tier }] : [])),
+    },
+    usage:
+      current && ledger
+        ? {
+            allowanceCc: allowanceOf(catalog, ledger, current.tier),
+            usedCc: ledger.includedCc + ledger.overageCc + ledger.unbilledCc,
+            includedCc: ledger.includedCc,
+            overageCc: ledger.overageCc,
+            unbilledCc: ledger.unbilledCc,
+          }
+        : null,
+  };
+}
+
 /**
- * The ids of one page of a search, in name order. A fragment that many people match ("son") fills a
- * page within a short walk of the name index; a rare one ("99123") would make that walk read the whole
- * directory, while the trigram index finds its few matches at once but must sort all matches of a common
- * fragment. So: walk at most searchWalkBudget users from the cursor; if the page is not full by then,
- * continue after the walked range with the trigram index's matches (a MATERIALIZED CTE, so the planner
- * cannot fold it back into a walk). Both steps are bounded whatever the fragment.
+ * One page of a search, in name order, in one statement. A fragment that many people match ("son")
+ * fills a page within a short walk of the name index; a rare one ("99123") would make that walk read
+ * the whole directory, while the trigram index finds its few matches at once but must sort all matches
+ * of a common fragment. So: walk at most searchWalkBudget users from the cursor (`bounded`); only if the
+ * page is not full by then and the walk did not reach the end, continue after the walked range with the
+ * trigram index's matches (`hits`, a MATERIALIZED CTE so the planner cannot fold it back into a walk;
+ * it carries the names, so the matches are sorted without reading their rows again).
+ * PostgreSQL evaluates `rest`'s uncorrelated conditions once, before reading `hits`: when the walk
+ * filled the page, the trigram index is never touched.
  */
-async function searchPageIds(
-  db: Executor,
-  p: { accountId: string; after?: [string, string] | null; limit: number; pattern: string; filters: SQL[]; subJoin: SQL | undefined },
-): Promise<string[]> {
-  const want = p.limit + 1;
-  const after = (key: [string, string] | null | undefined) => (key ? sql`and (${directoryUsers.displayName}, ${directoryUsers.id}) > (${key[0]}, ${key[1]}::uuid)` : sql``);
-  const filters = p.filters.filter((f) => f !== undefined);
-  const extra = filters.length ? sql`and ${sql.join(filters, sql` and `)}` : sql``;
-  const matchesFrom = (source: SQL) => sql`
-    select ${directoryUsers.id} as id, ${directoryUsers.displayName} as name from ${source}
-    left join ${subscriptions} on ${p.subJoin}
-    where ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.deletedAt} is null
-      and lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${p.pattern} ${extra}`;
-
-  // A walk of at most searchWalkBudget users from the cursor: the inner ORDER BY ... LIMIT can only be
-  // served by the name index, so the LIKE filters those rows and nothing else.
-  const walked = rowsOf<{ id: string; walked: string | number }>(
-    await db.execute(sql`
-      select ${directoryUsers.id} as id, ${directoryUsers}.walked from (
-        select *, count(*) over () as walked from (
-          select id, account_id, display_name, email, deleted_at from ${directoryUsers}
-          where ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.deletedAt} is null ${after(p.after)}
-          order by ${directoryUsers.displayName}, ${directoryUsers.id} limit ${searchWalkBudget}
-        ) as bounded
-      ) as ${directoryUsers}
-      left join ${subscriptions} on ${p.subJoin}
-      where lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${p.pattern} ${extra}
-      order by ${directoryUsers.displayName}, ${directoryUsers.id} limit ${want}`),
-  );
-  if (walked.length === want) return walked.map((r) => r.id);
-  if (walked.length > 0 && Number(walked[0]!.walked) < searchWalkBudget) return walked.map((r) => r.id);
-
-  // The page is not full: find where the walk stopped, and continue after it through the trigram index.
-  const [bound] = rowsOf<{ name: string; id: string }>(
-    await db.execute(sql`
-      select ${directoryUsers.displayName} as name, ${directoryUsers.id} as id from ${directoryUsers}
-      where ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.deletedAt} is null ${after(p.after)}
-      order by ${directoryUsers.displayName}, ${directoryUsers.id} offset ${searchWalkBudget - 1} limit 1`),
-  );
-  if (!bound) return walked.map((r) => r.id);
-
-  const rest = rowsOf<{ id: string }>(
-    await db.execute(sql`
-      with hits as materialized (
-        select id from ${directoryUsers}
-        where ${directoryUsers.accountId} = ${p.accountId}::uuid and lower(${directoryUsers.displayName} || ' ' || ${directoryUsers.email}) like ${p.pattern}
-      )
-      ${matchesFrom(sql`hits join ${directoryUsers} on ${directoryUsers.accountId} = ${p.accountId}::uuid and ${directoryUsers.id} = hits.id`)}
-        ${after([bound.name, bound.id])}
-      order by ${directoryUsers.displayName}, ${directoryUsers.id} limit ${want - walked.length}`),
-  ).map((r) => r.id);
-  return [...walked.map((r) => r.id), ...rest];
+function searchStatement(p: {
+  accountId: string;
+  after: [string, string];
+  want: number;
+  pattern: string;
+  filtered: boolean;
+  extra: SQL;
+  subJoin: SQL;
+  ledgerJoin: SQL;
+  columns: SQL;
+}): SQL {
+  const matches = sql`directory_users.search_text like ${p.pattern}`;
+  // The subscription is joined while matching only when a filter reads it.
+  const filterJoin = p.filtered ? p.subJoin : sql``;
+  return sql`
+    with bounded as materialized (
+      select account_id, id, display_name, search_text from directory_users
+      where account_id = ${p.accountId}::uuid and deleted_at is null and (display_name, id) > (${p.after[0]}::text, ${p.after[1]}::uuid)
+      order by display_name, id limit ${searchWalkBudget}::int
+    ), walked as materialized (
+      select directory_users.id, directory_users.display_name from bounded as directory_users ${filterJoin}
+      where ${matches} ${p.extra}
+      order by directory_users.display_name, directory_users.id limit ${p.want}::int
+    ), hits as materialized (
+      select account_id, id, display_name from directory_users
+      where account_id = ${p.accountId}::uuid and deleted_at is null and ${matches}
+    ), rest as (
+      select directory_users.id, directory_users.display_name from hits as directory_users ${filterJoin}
+      where (select count(*) from walked) < ${p.want}::int and (select count(*) from bounded) = ${searchWalkBudget}::int
+        and (directory_users.display_name, directory_users.id) > (select display_name, id from bounded order by display_name desc, id desc limit 1) ${p.extra}
+      order by directory_users.display_name, directory_users.id limit ${p.want}::int
+    ), found as (
+      select id from walked union all select id from rest
+    )
+    select ${p.columns} from found
+    join directory_users on directory_users.account_id = ${p.accountId}::uuid and directory_users.id = found.id ${p.subJoin} ${p.ledgerJoin}
+    order by directory_users.display_name, directory_users.id limit ${p.want}::int`;
 }

@@ -24,7 +24,11 @@ export interface CookieJar {
 export interface Context extends Deps {
   /** The session token from the cookie, when there is one. */
   sessionToken: string | undefined;
-  session: ConsoleSession | null;
+  /**
+   * The signed-in admin, or null. Over HTTP it is undefined until a procedure needs it: consoleProcedure
+   * looks it up, and profileProcedure looks it up together with the profile (one round trip).
+   */
+  session: ConsoleSession | null | undefined;
   cookies: CookieJar;
   /** The Authorization bearer token, for the usage clients' profile keys. */
   bearer: string | undefined;

@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { z, ZodError } from "zod";
 import { profiles } from "@seatdesk/db";
 import { verifyApiKey } from "../auth/api-keys";
+import { findSession, findSessionInProfile, type ConsoleSession } from "../auth/sessions";
 import type { Context } from "./context";
 import { toTRPCError } from "./errors";
 
@@ -48,15 +49,19 @@ const mapErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(mapErrors);
 
+const signInFirst = () => new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+const viewersRead = () => new TRPCError({ code: "FORBIDDEN", message: "Viewers cannot change anything" });
+
 /** Signed in to the console: the tenant is the session's account, and only it. */
-export const consoleProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
-  return next({ ctx: { session: ctx.session, accountId: ctx.session.accountId } });
+export const consoleProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const session = ctx.session !== undefined ? ctx.session : ctx.sessionToken ? await findSession(ctx.database.db, ctx.sessionToken, ctx.clock.now()) : null;
+  if (!session) throw signInFirst();
+  return next({ ctx: { session, accountId: session.accountId } });
 });
 
 /** Owners and admins change things; viewers read only. */
 export const adminProcedure = consoleProcedure.use(({ ctx, next }) => {
-  if (ctx.session.role === "viewer") throw new TRPCError({ code: "FORBIDDEN", message: "Viewers cannot change anything" });
+  if (ctx.session.role === "viewer") throw viewersRead();
   return next();
 });
 
@@ -75,19 +80,38 @@ export const usageProcedure = publicProcedure.use(async ({ ctx, next }) => {
 
 export const profileInput = z.object({ profileId: z.uuid() });
 
-async function loadProfile(ctx: Context & { accountId: string }, profileId: string) {
-  const [profile] = await ctx.database.db
+type Profile = typeof profiles.$inferSelect;
+
+async function loadProfile(db: Context["database"]["db"], accountId: string, profileId: string): Promise<Profile | null> {
+  const [profile] = await db
     .select()
     .from(profiles)
-    .where(and(eq(profiles.accountId, ctx.accountId), eq(profiles.id, profileId)));
-  if (!profile) throw new TRPCError({ code: "NOT_FOUND", message: "profileId: no such profile in this account" });
-  return profile;
+    .where(and(eq(profiles.accountId, accountId), eq(profiles.id, profileId)));
+  return profile ?? null;
 }
 
+/**
+ * The session and one of its account's profiles: one round trip over HTTP (the session is still
+ * unread), or the given session and a profile lookup (callers that bring their session, as tests do).
+ * Another account's profile is NOT_FOUND; for a mutation, a viewer is FORBIDDEN before that.
+ */
+const inProfile = (mutates: boolean) =>
+  publicProcedure.input(profileInput).use(async ({ ctx, input, next }) => {
+    let session: ConsoleSession | null;
+    let profile: Profile | null;
+    if (ctx.session === undefined && ctx.sessionToken) {
+      ({ session, profile } = await findSessionInProfile(ctx.database.db, ctx.sessionToken, input.profileId, ctx.clock.now()));
+    } else {
+      session = ctx.session ?? null;
+      profile = session ? await loadProfile(ctx.database.db, session.accountId, input.profileId) : null;
+    }
+    if (!session) throw signInFirst();
+    if (mutates && session.role === "viewer") throw viewersRead();
+    if (!profile) throw new TRPCError({ code: "NOT_FOUND", message: "profileId: no such profile in this account" });
+    return next({ ctx: { session, accountId: session.accountId, profile } });
+  });
+
 /** A procedure inside one of the account's profiles; another account's profile is NOT_FOUND. */
-export const profileProcedure = consoleProcedure.input(profileInput).use(async ({ ctx, input, next }) =>
-  next({ ctx: { profile: await loadProfile(ctx, input.profileId) } }),
-);
-export const profileAdminProcedure = adminProcedure.input(profileInput).use(async ({ ctx, input, next }) =>
-  next({ ctx: { profile: await loadProfile(ctx, input.profileId) } }),
-);
+export const profileProcedure = inProfile(false);
+/** The same, for owners and admins. */
+export const profileAdminProcedure = inProfile(true);
