@@ -26,8 +26,7 @@
  * For profiling: BENCH_OVERHEAD=1 adds phases that measure what the HTTP stack costs without the
  * work (a bare node:http handler, a no-op tRPC mutation, a no-op behind the API-key check);
  * BENCH_PROFILE=<dir> writes a V8 CPU profile of the server's thread per phase there and prints
- * where its time went; BENCH_PHASES=single,check runs only some phases; BENCH_ADAPTER=lean serves
- * usage.* through the prototype in bench/usage-lean-adapter.ts instead of tRPC's node-http adapter;
+ * where its time went; BENCH_PHASES=single,check runs only some phases;
  * BENCH_VERBOSE=1 adds the statements of one request and the CPU of each thread of this process.
  */
 import { spawn } from "node:child_process";
@@ -53,7 +52,6 @@ import { defaultRegions } from "../src/regions";
 import type { Deps } from "../src/trpc/context";
 import { publicProcedure, router, usageProcedure } from "../src/trpc/init";
 import type { PhaseConfig, PhaseKind, PhaseMessage } from "./usage-clients";
-import { leanUsageHandler } from "./usage-lean-adapter";
 
 const users = Math.max(10, Number(process.env.BENCH_USERS ?? 2_000));
 const durationMs = Number(process.env.BENCH_SECONDS ?? 15) * 1000;
@@ -64,8 +62,6 @@ const batchSize = Math.min(1_000, Math.max(1, Number(process.env.BENCH_BATCH ?? 
 const maxCredits = 2;
 const profileDir = process.env.BENCH_PROFILE;
 const overhead = process.env.BENCH_OVERHEAD === "1";
-/** BENCH_ADAPTER=lean serves usage.* through the prototype in usage-lean-adapter.ts instead of tRPC's node-http adapter. */
-const adapter = process.env.BENCH_ADAPTER === "lean" ? "lean" : "trpc";
 const phases = new Set((process.env.BENCH_PHASES ?? "ceiling,single,batch,check").split(",").map((p) => p.trim()));
 const goals = { ratio: 0.5, p99Ms: 25, batchEps: 10_000, checkPerS: 3_000 };
 
@@ -498,8 +494,7 @@ function overheadApp(deps: Deps): RequestListener {
 async function main() {
   const t0 = performance.now();
   say(
-    `Seatdesk usage benchmark: ${users.toLocaleString("en-US")} Active Pro users, ${concurrency} concurrent clients, PostgreSQL, ${durationMs / 1000} s per phase` +
-      (adapter === "lean" ? " (usage.* through the lean adapter prototype)" : ""),
+    `Seatdesk usage benchmark: ${users.toLocaleString("en-US")} Active Pro users, ${concurrency} concurrent clients, PostgreSQL, ${durationMs / 1000} s per phase`,
   );
   await admin.unsafe(`create database "${databaseName}"`);
   created = true;
@@ -533,8 +528,7 @@ async function main() {
     // --- the real server, in this process ---
     const deps: Deps = { database, clock: systemClock, log: jsonLog(), catalog: defaultCatalog, regions: defaultRegions };
     const app = createApp(deps);
-    const lean = adapter === "lean" ? leanUsageHandler(deps) : null;
-    const timer = timedListener(lean ? (req, res) => void (lean(req, res, new URL(req.url ?? "/", "http://localhost")) || app(req, res)) : app);
+    const timer = timedListener(app);
     const main = await listen(timer.listener);
     servers.push(main.server);
     const results = new Map<PhaseKind, PhaseResult>();

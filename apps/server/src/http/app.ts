@@ -7,6 +7,7 @@ import sirv from "sirv";
 import { sessionCookieName } from "../auth/sessions";
 import { appRouter } from "../routers/_app";
 import type { Context, CookieJar, Deps } from "../trpc/context";
+import { leanUsageHandler } from "./usage-adapter";
 
 export const trpcPrefix = "/trpc/";
 /** tRPC batches larger than this are refused (400). */
@@ -57,6 +58,7 @@ export async function createContext(deps: Deps, cookies: CookieJar, authorizatio
 export function createApp(deps: Deps, options: { staticDir?: string | undefined } = {}): RequestListener {
   const assets = options.staticDir && existsSync(options.staticDir) ? sirv(options.staticDir, { single: true, etag: true, gzip: true }) : null;
 
+  const usage = leanUsageHandler(deps, trpcPrefix, createContext);
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz") {
@@ -75,6 +77,8 @@ export function createApp(deps: Deps, options: { staticDir?: string | undefined 
       if (req.method === "POST" && !/^application\/json\b/i.test(req.headers["content-type"] ?? "")) {
         return sendJson(res, 415, { error: { message: "Send JSON (content-type: application/json)" } });
       }
+      // The usage clients' single calls take the lean path; everything else, tRPC's adapter.
+      if (usage(req, res, url)) return;
       void nodeHTTPRequestHandler({
         req,
         res,
