@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { defaultCatalog } from "@seatdesk/domain";
 import { accounts, connect } from "@seatdesk/db";
 import { generatePassword } from "./auth/password";
-import { systemClock } from "./clock";
+import { closeDue } from "@seatdesk/scheduler";
+import { systemClock, testClock, type Clock } from "./clock";
 import { seedDemo } from "./demo/seed";
 import { createApp } from "./http/app";
 import { jsonLog } from "./log";
@@ -28,11 +29,20 @@ const demoAdminEmail = "admin@northwind.example";
 // PostgreSQL (with SEATDESK_DEMO=1): printed once, at the start that seeds it, and kept nowhere.
 const credentialsFile = url ? null : join(dataDir, "demo-admin.json");
 const seedWanted = !url || env.SEATDESK_DEMO === "1";
+
+// Demo and test mode (embedded, or SEATDESK_DEMO=1) run on a test clock an admin can move forward;
+// embedded, its offset is kept beside the data so a restart does not send it back.
+const clockFile = url ? null : join(dataDir, "clock.json");
+const clock: Clock = seedWanted
+  ? testClock(clockFile && existsSync(clockFile) ? Number((JSON.parse(readFileSync(clockFile, "utf8")) as { offsetMs: number }).offsetMs) : 0, (offsetMs) => {
+      if (clockFile) writeFileSync(clockFile, JSON.stringify({ offsetMs }));
+    })
+  : systemClock;
 const [anyAccount] = await database.db.select({ id: accounts.id }).from(accounts).limit(1);
 let seededNow: { email: string; password: string } | null = null;
 if (seedWanted && !anyAccount) {
   const password = generatePassword();
-  await seedDemo(database.db, { catalog: defaultCatalog, now: systemClock.now(), adminEmail: demoAdminEmail, adminPassword: password });
+  await seedDemo(database.db, { catalog: defaultCatalog, now: clock.now(), adminEmail: demoAdminEmail, adminPassword: password });
   seededNow = { email: demoAdminEmail, password };
   if (credentialsFile) {
     mkdirSync(dataDir, { recursive: true });
@@ -40,7 +50,24 @@ if (seedWanted && !anyAccount) {
   }
 }
 
-const server = createServer(createApp({ database, clock: systemClock, log, catalog: defaultCatalog, regions: defaultRegions }, { staticDir }));
+const server = createServer(createApp({ database, clock, log, catalog: defaultCatalog, regions: defaultRegions }, { staticDir }));
+
+// The month close: inside this process on embedded PGlite (single-process), or with SEATDESK_SCHEDULER=1;
+// on PostgreSQL it is otherwise the worker's job (pnpm --filter @seatdesk/scheduler start).
+const closeEveryMs = 60_000;
+let closeTimer: NodeJS.Timeout | undefined;
+if (!url || env.SEATDESK_SCHEDULER === "1") {
+  const runClose = async () => {
+    try {
+      const summary = await closeDue(database.db, defaultCatalog, clock.now());
+      if (summary.closed || summary.failed) log.info("month close", { closed: summary.closed, skipped: summary.skipped, failed: summary.failed, failures: summary.failures });
+    } catch (e) {
+      log.error("month close failed", { error: String(e) });
+    }
+    closeTimer = setTimeout(() => void runClose(), closeEveryMs);
+  };
+  void runClose();
+}
 server.listen(port, () => {
   const lines = [`Seatdesk is running at http://localhost:${port}  (database: ${database.kind}${url ? "" : `, data in ${isAbsolute(dataDir) ? dataDir : resolve(dataDir)}`})`];
   const demo = credentialsFile && existsSync(credentialsFile) ? (JSON.parse(readFileSync(credentialsFile, "utf8")) as { email: string; password: string }) : seededNow;
@@ -50,6 +77,7 @@ server.listen(port, () => {
 });
 
 const stop = () => {
+  if (closeTimer) clearTimeout(closeTimer);
   server.close();
   void database.close().then(() => process.exit(0));
 };

@@ -106,7 +106,7 @@ export async function makeTenant(h: Harness, options: { users?: number; groups?:
   const tag = randomUUID().slice(0, 8);
   const [account] = await db.insert(accounts).values({ name: options.name ?? `Tenant ${tag}` }).returning();
   const accountId = account!.id;
-  const [profile] = await db.insert(profiles).values({ accountId, region: "us-east-1", name: "Main" }).returning();
+  const [profile] = await db.insert(profiles).values({ accountId, region: "us-east-1", name: "Main", createdAt: h.clock.now() }).returning();
   const hash = await passwordHash;
   const admins = {} as Record<AdminRole, ConsoleSession>;
   for (const role of ["owner", "admin", "viewer"] as const) {

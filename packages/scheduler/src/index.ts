@@ -1,5 +1,6 @@
 /**
- * The month close and monthly transitions (DESIGN.md §2 "Transitions are effective-dated", §3).
- * Filled in by the month-close work; the package exists now so the import flow of DESIGN.md §3 is checked from the start.
+ * The month close and monthly transitions (DESIGN.md §2 "Transitions are effective-dated", §3): a
+ * library the server runs in embedded mode and on its test clock, and a worker entry point (worker.ts).
  */
-export {};
+export { billPeriod, toLedger, toSubscription, type BillingProfile, type PeriodBill } from "./bill";
+export { closeDue, closeNext, lastClosablePeriod, nextToClose, previousPeriod, type CloseOutcome, type CloseProgress, type CloseSummary } from "./close";

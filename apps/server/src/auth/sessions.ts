@@ -87,12 +87,13 @@ export async function findSessionInProfile(db: Executor, token: string, profileI
       default_cap_cc: string | number | null;
       budget_cents: string | number | null;
       profile_created_at: string | Date;
+      closed_through: string | null;
     }
   >(
     db,
     "console_session_in_profile",
     sql`select ${sessionColumns}, p.id as profile_id, p.region, p.name as profile_name, p.overages_enabled, p.cancel_access, p.first_month,
-        p.default_cap_cc, p.budget_cents, p.created_at as profile_created_at
+        p.default_cap_cc, p.budget_cents, p.created_at as profile_created_at, p.closed_through
       from ${sessionFrom} left join profiles p on p.account_id = s.account_id and p.id = ${profileId}::uuid
       where s.token_hash = ${tokenHash}`,
   );
@@ -111,6 +112,7 @@ export async function findSessionInProfile(db: Executor, token: string, profileI
       defaultCapCc: numberOf(row.default_cap_cc),
       budgetCents: numberOf(row.budget_cents),
       createdAt: instantOf(row.profile_created_at)!,
+      closedThrough: row.closed_through,
     },
   };
 }

@@ -42,7 +42,7 @@ export async function seedDemo(
     if (!account) throw new Error("account insert returned nothing");
     const accountId = account.id;
     await tx.insert(consoleAdmins).values({ accountId, email: options.adminEmail, name: "Demo Owner", role: "owner", passwordHash });
-    const [profile] = await tx.insert(profiles).values({ accountId, region: "us-east-1", name: "Northwind Labs (N. Virginia)" }).returning();
+    const [profile] = await tx.insert(profiles).values({ accountId, region: "us-east-1", name: "Northwind Labs (N. Virginia)", createdAt: options.now }).returning();
     if (!profile) throw new Error("profile insert returned nothing");
 
     const seen = new Set<string>();

@@ -1,6 +1,7 @@
 import { adminsRouter } from "./admins";
 import { auditRouter } from "./audit";
 import { billingRouter } from "./billing";
+import { clockRouter } from "./clock";
 import { dashboardRouter } from "./dashboard";
 import { directoryRouter } from "./directory";
 import { keysRouter } from "./keys";
@@ -24,6 +25,7 @@ export const appRouter = router({
   billing: billingRouter,
   dashboard: dashboardRouter,
   audit: auditRouter,
+  clock: clockRouter,
 });
 
 export type AppRouter = typeof appRouter;

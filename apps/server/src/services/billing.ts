@@ -1,21 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import {
-  budgetRoomCenticredits,
-  buildInvoice,
-  computeCharge,
-  ledgerFor,
-  roundHalfUp,
-  type Catalog,
-  type FirstMonthMode,
-  type InvoiceLine,
-  type MonthLedger,
-  type Period,
-  type TierId,
-  type UserCharge,
-} from "@seatdesk/domain";
-import { directoryUsers, invoiceLines, invoices, profileMonths, subscriptionMonths, subscriptions, type Db, type Executor, type Tx } from "@seatdesk/db";
-import { rowToLedger } from "./ledgers";
-import { toDomain } from "./reconcile";
+import { budgetRoomCenticredits, roundHalfUp, type Catalog, type FirstMonthMode, type InvoiceLine, type Period, type TierId } from "@seatdesk/domain";
+import { invoiceLines, invoices, profileMonths, type Db, type Executor, type Tx } from "@seatdesk/db";
+import { billPeriod } from "@seatdesk/scheduler";
 
 /**
  * Runs read-only queries on one consistent snapshot, so figures computed from several queries (subscriptions
@@ -105,11 +91,9 @@ export interface Estimate {
 }
 
 /**
- * The running estimate of `period` for one profile (DESIGN.md §2, "Charges"): for every user with a
- * subscription or a ledger in the period, the domain's ledger (ledgerFor: the stored one, else opened
- * from the subscription as it stood at the period's start), its charge (computeCharge) and the invoice
- * (buildInvoice). Set-based: two queries (and the budget's one row) whatever the number of users, then the
- * rules in memory; at 100,000 subscriptions most of the time goes into reading the rows.
+ * The running estimate of `period` for one profile (DESIGN.md §2, "Charges"): the scheduler's billPeriod,
+ * the same computation the month close finalizes, so the invoice is the estimate at the close. Set-based:
+ * two queries (and the budget's one row) whatever the number of users, then the rules in memory.
  */
 export async function estimatePeriod(
   db: Executor,
@@ -119,41 +103,7 @@ export async function estimatePeriod(
   now: Date,
   page: { after: [string, string] | null; limit: number },
 ): Promise<Estimate> {
-  // A user's ledger of the period is the stored one when there is one, else opened from the subscription
-  // (ledgerFor): so each user is read once, from the ledgers, or from a subscription that has none yet.
-  const [months, subs, budgetUsedCc] = await Promise.all([
-    // A ledger can outlive its subscription (a Pending one removed after an earlier Active stint this month): it is still billed.
-    db
-      .select({ month: subscriptionMonths, displayName: directoryUsers.displayName, email: directoryUsers.email })
-      .from(subscriptionMonths)
-      .innerJoin(directoryUsers, and(eq(directoryUsers.accountId, subscriptionMonths.accountId), eq(directoryUsers.id, subscriptionMonths.userId)))
-      .where(and(eq(subscriptionMonths.accountId, profile.accountId), eq(subscriptionMonths.profileId, profile.id), eq(subscriptionMonths.period, period.id))),
-    db
-      .select({ sub: subscriptions, displayName: directoryUsers.displayName, email: directoryUsers.email })
-      .from(subscriptions)
-      .innerJoin(directoryUsers, and(eq(directoryUsers.accountId, subscriptions.accountId), eq(directoryUsers.id, subscriptions.userId)))
-      .where(
-        and(
-          eq(subscriptions.accountId, profile.accountId),
-          eq(subscriptions.profileId, profile.id),
-          sql`not exists (select 1 from ${subscriptionMonths} m where m.account_id = ${subscriptions.accountId} and m.profile_id = ${subscriptions.profileId} and m.period = ${period.id} and m.user_id = ${subscriptions.userId})`,
-        ),
-      ),
-    loadBudgetUsedCc(db, profile, period),
-  ]);
-
-  const people = new Map<string, { displayName: string; email: string; ledger: MonthLedger }>();
-  for (const r of months) people.set(r.month.userId, { displayName: r.displayName, email: r.email, ledger: rowToLedger(r.month) });
-  for (const r of subs) people.set(r.sub.userId, { displayName: r.displayName, email: r.email, ledger: ledgerFor(period, toDomain(r.sub), null) });
-
-  let overageCc = 0;
-  const charges: (UserCharge & { userId: string })[] = [];
-  for (const [userId, p] of people) {
-    const charge = computeCharge(catalog, p.ledger, period, profile.firstMonth);
-    overageCc += charge.overageCc;
-    charges.push({ userId, ...charge });
-  }
-  const invoice = buildInvoice(period.id, charges);
+  const [{ invoice, people, overageCc }, budgetUsedCc] = await Promise.all([billPeriod(db, catalog, profile, period), loadBudgetUsedCc(db, profile, period)]);
   const lines = invoice.lines
     .map((l): BillLine => {
       const who = people.get(l.userId)!;

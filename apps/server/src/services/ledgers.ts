@@ -1,18 +1,10 @@
+import { toLedger } from "@seatdesk/scheduler";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { MonthLedger, Period } from "@seatdesk/domain";
 import { subscriptionMonths, type Executor } from "@seatdesk/db";
 
-type Row = typeof subscriptionMonths.$inferSelect;
-
-export const rowToLedger = (r: Row): MonthLedger => ({
-  periodId: r.period,
-  feeTier: r.feeTier,
-  activeAtStart: r.activeAtStart,
-  firstActivatedAt: r.firstActivatedAt,
-  includedCc: r.includedCc,
-  overageCc: r.overageCc,
-  unbilledCc: r.unbilledCc,
-});
+/** A stored month ledger as the domain sees it (the scheduler reads rows the same way). */
+export const rowToLedger = toLedger;
 
 /** The stored ledgers of one period for these users (missing ones are opened by the domain's ledgerFor). */
 export async function loadLedgers(db: Executor, accountId: string, profileId: string, period: Period, userIds: string[]): Promise<Map<string, MonthLedger>> {

@@ -1,3 +1,4 @@
+import { previousPeriod, toSubscription } from "@seatdesk/scheduler";
 import { and, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
 import {
   highestTier,
@@ -12,7 +13,7 @@ import {
   type Subscription,
   type TierId,
 } from "@seatdesk/domain";
-import { assignments, directoryUsers, groupMembers, subscriptions, type Executor } from "@seatdesk/db";
+import { assignments, directoryUsers, groupMembers, profiles, subscriptions, type Executor } from "@seatdesk/db";
 import { loadLedgers, saveLedgers } from "./ledgers";
 
 export interface ProfileRef {
@@ -83,15 +84,8 @@ export function effectiveTierOf(catalog: Catalog, userId: string, covers: Cover[
   return excluded.has(userId) ? null : highestTier(catalog, covers.map((c) => c.tier));
 }
 
-export const toDomain = (row: typeof subscriptions.$inferSelect): Subscription => ({
-  tier: row.tier,
-  status: row.status,
-  scheduledTier: row.scheduledTier,
-  scheduledAt: row.scheduledAt,
-  accessEndsAt: row.accessEndsAt,
-  activatedAt: row.activatedAt,
-  lastActiveAt: row.lastActiveAt,
-});
+/** A stored subscription row as the domain sees it (the scheduler reads rows the same way). */
+export const toDomain = toSubscription;
 
 /**
  * Recomputes the subscriptions of these users in one profile from the assignments that cover them
@@ -115,6 +109,12 @@ export async function reconcileUsers(
   const { covers, excluded } = await loadCovers(tx, profile, userIds);
   const period = periodOf(now);
   const stored = await loadLedgers(tx, profile.accountId, profile.id, period, userIds);
+  // The previous month until the close has finalized it (its grace window, or a worker that is behind):
+  // its ledger is written from the state at its start before that state changes, so the close bills it right.
+  const previous = previousPeriod(period);
+  const [closed] = await tx.select({ through: profiles.closedThrough, createdAt: profiles.createdAt }).from(profiles).where(and(eq(profiles.accountId, profile.accountId), eq(profiles.id, profile.id)));
+  const previousOpen = !!closed && closed.createdAt.getTime() < previous.end.getTime() && (closed.through === null || closed.through < previous.id);
+  const storedPrevious = previousOpen ? await loadLedgers(tx, profile.accountId, profile.id, previous, userIds) : new Map<string, MonthLedger>();
 
   const ledgers: { userId: string; ledger: MonthLedger }[] = [];
   const changes: UserChange[] = userIds.map((userId) => {
@@ -123,6 +123,7 @@ export async function reconcileUsers(
     const result = reconcile(catalog, before, effectiveTierOf(catalog, userId, userCovers, excluded), now, profile.cancelAccess);
     const after = result.subscription;
     if (after !== before) {
+      if (previousOpen && before && !storedPrevious.has(userId)) ledgers.push({ userId, ledger: ledgerFor(previous, before, null) });
       // The month's ledger is materialized from the state at the month's start before anything changes it.
       const ledger = ledgerFor(period, before, stored.get(userId) ?? null);
       const next = after?.status === "active" ? noteActive(catalog, ledger, after.tier, now) : ledger;

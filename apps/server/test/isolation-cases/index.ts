@@ -1,6 +1,7 @@
 import { adminsCases } from "./admins";
 import { auditCases } from "./audit";
 import { billingCases } from "./billing";
+import { clockCases } from "./clock";
 import { coreCases } from "./core";
 import { dashboardCases } from "./dashboard";
 import { directoryCases } from "./directory";
@@ -9,4 +10,4 @@ import type { IsolationCase } from "./types";
 import { usageCases } from "./usage";
 
 /** Every procedure's case, by area. A procedure with no case here fails test/isolation.test.ts. */
-export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases, ...usageCases];
+export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases, ...usageCases, ...clockCases];

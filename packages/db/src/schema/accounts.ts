@@ -57,6 +57,8 @@ export const profiles = pgTable(
     /** Profile-wide monthly overage budget in cents; null: none. */
     budgetCents: bigint({ mode: "number" }),
     createdAt: createdAt(),
+    /** The last period the month close has finalized ("YYYY-MM"); null: none yet. */
+    closedThrough: text(),
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.id] }),

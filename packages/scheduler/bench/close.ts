@@ -1,0 +1,164 @@
+/**
+ * `pnpm bench:close [--subscriptions 1000000]`: the month close over many profiles, on PostgreSQL (issue 6).
+ *
+ * 1. Creates a fresh database `seatdesk_bench_close_<pid>` on the server of DATABASE_URL (default
+ *    postgres://postgres@127.0.0.1:5432/postgres; only its host, port and role are used), migrates it and
+ *    seeds, in SQL, N subscriptions (100,000; --subscriptions) over N / 100 profiles (one account each):
+ *    70% Active, 20% Pending, 10% Canceled with access to the month's end, 5% of the Active ones with a
+ *    downgrade scheduled for the 1st, half the Active ones with a ledger of the month (usage, some overage).
+ * 2. The ceiling: the same close written by hand as set-based SQL in one transaction (one INSERT ... SELECT
+ *    of the invoices, one of their lines, one UPDATE over all subscriptions, one DELETE of ended ones),
+ *    timed, then rolled back so the real close starts from the same rows.
+ * 3. The close: the scheduler's closeDue, as a worker runs it, timed; peak RSS sampled every 50 ms.
+ * 4. Checks the close wrote one invoice per profile with the ceiling's totals, and prints one JSON line:
+ *    {"subscriptions":…,"close_s":…,"ceiling_s":…,"ratio":…,"peak_rss_mb":…}. The database is dropped at the end.
+ */
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { defaultCatalog, getTier } from "@seatdesk/domain";
+import { connect, rowsOf } from "@seatdesk/db";
+import { closeDue } from "../src/close";
+
+const arg = process.argv.indexOf("--subscriptions");
+const subscriptionCount = Math.max(100, Number(arg >= 0 ? process.argv[arg + 1] : (process.env.BENCH_SUBSCRIPTIONS ?? 100_000)));
+const perProfile = 100;
+const profileCount = Math.ceil(subscriptionCount / perProfile);
+const period = "2026-10";
+const periodStart = "2026-10-01T00:00:00Z";
+const nextStart = "2026-11-01T00:00:00Z";
+const now = new Date("2026-11-01T00:20:00Z");
+
+const say = (line = "") => process.stdout.write(`${line}\n`);
+const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const databaseName = `seatdesk_bench_close_${process.pid}`;
+const benchUrl = (() => {
+  const u = new URL(serverUrl);
+  u.pathname = `/${databaseName}`;
+  return u.toString();
+})();
+const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+let created = false;
+async function dropDatabase() {
+  if (!created) return;
+  created = false;
+  await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    say("\nInterrupted: dropping the bench database.");
+    void dropDatabase().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}
+
+const tierCase = (column: string, field: "priceCents" | "allowanceCenticredits") =>
+  `case ${column} ${defaultCatalog.tiers.map((t) => `when '${t.id}' then ${getTier(defaultCatalog, t.id)[field]}`).join(" ")} end`;
+
+async function seed(raw: postgres.Sql) {
+  await raw.unsafe(`
+    insert into accounts (id, name) select gen_random_uuid(), 'Bench ' || p from generate_series(1, ${profileCount}) p;
+    insert into profiles (account_id, region, name, overages_enabled, created_at)
+      select id, 'us-east-1', 'Main', true, '${periodStart}'::timestamptz from accounts;
+    insert into directory_users (account_id, user_name, display_name, email)
+      select p.account_id, 'u' || i || '@' || p.id || '.example', 'User ' || lpad(i::text, 4, '0'), 'u' || i || '@bench.example'
+      from profiles p, generate_series(1, ${perProfile}) i;
+    insert into subscriptions (account_id, profile_id, user_id, tier, status, scheduled_tier, scheduled_at, access_ends_at, activated_at, last_active_at, created_at, updated_at)
+      select u.account_id, p.id, u.id, k.tier::tier, k.status::subscription_status,
+        case when k.status = 'active' and k.tier <> 'pro' and k.h % 20 = 0 then 'pro'::tier end,
+        case when k.status = 'active' and k.tier <> 'pro' and k.h % 20 = 0 then '${nextStart}'::timestamptz end,
+        case when k.status = 'canceled' then '${nextStart}'::timestamptz end,
+        case when k.status <> 'pending' then '2026-08-15'::timestamptz end,
+        case when k.status <> 'pending' then '2026-10-20'::timestamptz end,
+        '2026-08-01'::timestamptz, '2026-10-20'::timestamptz
+      from directory_users u join profiles p on p.account_id = u.account_id,
+        lateral (select hashtext(u.id::text) & 2147483647 as h) as x,
+        lateral (select x.h,
+          case when x.h % 10 < 6 then 'pro' when x.h % 10 < 9 then 'pro_plus' else 'power' end as tier,
+          case when x.h % 100 < 70 then 'active' when x.h % 100 < 90 then 'pending' else 'canceled' end as status) as k;
+    insert into subscription_months (account_id, profile_id, period, user_id, fee_tier, active_at_start, included_cc, overage_cc)
+      select account_id, profile_id, '${period}', user_id, tier, true,
+        least(${tierCase("tier::text", "allowanceCenticredits")}, (hashtext(user_id::text || 'u') & 2147483647) % 120000),
+        greatest(0, (hashtext(user_id::text || 'u') & 2147483647) % 120000 - ${tierCase("tier::text", "allowanceCenticredits")})
+      from subscriptions where status <> 'pending' and (hashtext(user_id::text) & 2147483647) % 2 = 0;
+    analyze;`);
+}
+
+/** The close as set-based SQL: what the database alone needs for the same result. */
+async function ceiling(raw: postgres.Sql): Promise<{ seconds: number; totalCents: number }> {
+  const charged = `
+    select s.account_id, s.profile_id, s.user_id, u.display_name, u.email, coalesce(m.fee_tier, s.tier)::text as fee_tier,
+      ${tierCase("coalesce(m.fee_tier, s.tier)::text", "priceCents")} as fee_cents,
+      ${tierCase("coalesce(m.fee_tier, s.tier)::text", "allowanceCenticredits")} as allowance_cc,
+      coalesce(m.included_cc, 0) as included_cc, coalesce(m.overage_cc, 0) as overage_cc, coalesce(m.unbilled_cc, 0) as unbilled_cc,
+      (coalesce(m.overage_cc, 0) * ${defaultCatalog.overageCentsPerCredit} + 50) / 100 as overage_cents
+    from subscriptions s join directory_users u on u.account_id = s.account_id and u.id = s.user_id
+    left join subscription_months m on m.account_id = s.account_id and m.profile_id = s.profile_id and m.period = '${period}' and m.user_id = s.user_id
+    where (m.user_id is not null and m.fee_tier is not null) or (m.user_id is null and s.status = 'active')`;
+  const t0 = performance.now();
+  let totalCents = 0;
+  await raw
+    .begin(async (tx) => {
+      await tx.unsafe(`create temporary table charged on commit drop as ${charged}`);
+      await tx.unsafe(`
+        insert into invoices (account_id, profile_id, period, fees_cents, overage_cents, total_cents, line_count, finalized_at)
+        select p.account_id, p.id, '${period}', coalesce(sum(c.fee_cents), 0), coalesce(sum(c.overage_cents), 0), coalesce(sum(c.fee_cents + c.overage_cents), 0), count(c.user_id), now()
+        from profiles p left join charged c on c.account_id = p.account_id and c.profile_id = p.id group by p.account_id, p.id`);
+      await tx.unsafe(`
+        insert into invoice_lines (account_id, profile_id, period, user_id, user_display_name, user_email, fee_tier, fee_cents, allowance_cc, included_cc, overage_cc, overage_cents, unbilled_cc, total_cents)
+        select account_id, profile_id, '${period}', user_id, display_name, email, fee_tier::tier, fee_cents, allowance_cc, included_cc, overage_cc, overage_cents, unbilled_cc, fee_cents + overage_cents from charged`);
+      await tx.unsafe(`update subscriptions set tier = scheduled_tier, scheduled_tier = null, scheduled_at = null, updated_at = now() where scheduled_at <= '${nextStart}'`);
+      await tx.unsafe(`delete from subscriptions where status = 'canceled' and access_ends_at <= '${nextStart}'`);
+      const [row] = await tx.unsafe<{ total: string }[]>(`select coalesce(sum(total_cents), 0)::text as total from invoices`);
+      totalCents = Number(row!.total);
+      throw new Rollback();
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof Rollback)) throw e;
+    });
+  return { seconds: (performance.now() - t0) / 1000, totalCents };
+}
+class Rollback extends Error {}
+
+async function main() {
+  const t0 = performance.now();
+  say(`Seatdesk month-close benchmark: ${subscriptionCount.toLocaleString("en-US")} subscriptions over ${profileCount.toLocaleString("en-US")} profiles, closing ${period}, PostgreSQL`);
+  await admin.unsafe(`create database "${databaseName}"`);
+  created = true;
+  const database = await connect({ url: benchUrl, max: 5 });
+  const raw = postgres(benchUrl, { max: 1, onnotice: () => {} });
+  try {
+    await database.migrate();
+    await seed(raw);
+    say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const c = await ceiling(raw);
+    say(`  ceiling (set-based SQL, one transaction, rolled back): ${c.seconds.toFixed(2)} s`);
+
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+    const t1 = performance.now();
+    const summary = await closeDue(database.db, defaultCatalog, now, {
+      progressEveryMs: 2_000,
+      onProgress: (p) => say(`    ${p.done.toLocaleString("en-US")} / ${p.total.toLocaleString("en-US")} profiles, ${p.perSecond.toFixed(0)} a second`),
+    });
+    const closeSeconds = (performance.now() - t1) / 1000;
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    say(`  close (closeDue): ${closeSeconds.toFixed(2)} s; closed ${summary.closed}, skipped ${summary.skipped}, failed ${summary.failed}`);
+
+    const [check] = rowsOf<{ invoices: number; total: string }>(await database.db.execute(sql`select count(*)::int as invoices, coalesce(sum(total_cents), 0)::text as total from invoices`));
+    const consistent = check!.invoices === profileCount && Number(check!.total) === c.totalCents && summary.failed === 0;
+    say(`  ${check!.invoices.toLocaleString("en-US")} invoices, total ${Number(check!.total).toLocaleString("en-US")} cents; the ceiling's total ${c.totalCents.toLocaleString("en-US")} cents: ${consistent ? "the same" : "DIFFERENT"}`);
+    const ratio = closeSeconds / c.seconds;
+    say(`  close / ceiling = ${ratio.toFixed(2)} (goal ≤ 2) ${ratio <= 2 ? "met" : "MISSED"}; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB; total run ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    say(JSON.stringify({ subscriptions: subscriptionCount, close_s: round(closeSeconds), ceiling_s: round(c.seconds), ratio: round(ratio), peak_rss_mb: Math.round(peakRss / 2 ** 20) }));
+    return consistent ? 0 : 1;
+  } finally {
+    await raw.end({ timeout: 5 });
+    await database.close();
+    await dropDatabase();
+    await admin.end({ timeout: 5 });
+  }
+}
+const round = (n: number) => Math.round(n * 100) / 100;
+
+process.exitCode = await main();
