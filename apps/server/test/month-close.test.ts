@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { and, eq } from "drizzle-orm";
+import { TRPCError } from "@trpc/server";
+import { and, eq, sql } from "drizzle-orm";
 import { defaultCatalog, getTier } from "@seatdesk/domain";
-import { auditLog, invoiceLines, invoices, notices, profiles, subscriptions } from "@seatdesk/db";
+import { auditLog, invoiceLines, invoices, notices, profiles, rowsOf, subscriptions } from "@seatdesk/db";
 import { closeDue } from "@seatdesk/scheduler";
 import { activateAt, callerAs, harnessForFile, makeTenant, recordUsage, subscribeAt, testNow, type Harness, type Tenant } from "./harness";
+import { callerWithKey, makeKey } from "./usage-helpers";
 
 /** Issue 6: the month close, through the library and the test clock. */
 const h = harnessForFile({ resetClock: true });
@@ -148,6 +150,44 @@ describe("closing a month", () => {
     const { createCaller } = await import("./month-close-caller");
     const system = createCaller({ ...h.deps, clock: { now: () => new Date() } }, t.admins.admin);
     await expect(system.clock.advance({ nextMonth: true })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+  });
+});
+
+describe("usage while the month closes", () => {
+  it("a late event lands in the closed month before its invoice is made, or is refused after: never in both, never lost", async () => {
+    const t = await makeTenant(h, { users: 4 });
+    await subscribeAt(h, t, t.userIds, "pro", testNow);
+    await activateAt(h, t, t.userIds, at("2026-01-09T00:00:00Z"));
+    const { key } = await makeKey(h, t);
+    const tool = callerWithKey(h, key);
+    // The requests arrive just inside January's grace window; the close runs as it ends.
+    h.clock.set(at("2026-02-01T00:14:59Z"));
+    const sends = Array.from({ length: 40 }, (_, i) =>
+      tool.usage
+        .record({ userId: t.userIds[i % 4]!, credits: 1 + i, client: "cli", occurredAt: "2026-01-31T23:59:00Z", idempotencyKey: `late-${i}` })
+        .then(
+          (r) => ({ ok: true as const, cc: r.includedCc + r.overageCc + r.unbilledCc }),
+          (e: unknown) => ({ ok: false as const, error: e as TRPCError }),
+        ),
+    );
+    const [closed, ...answers] = await Promise.all([
+      new Promise((r) => setTimeout(r, 5)).then(() => closeFor(h, t, at("2026-02-01T00:15:00Z"))),
+      ...sends,
+    ]);
+    expect(closed, JSON.stringify(closed)).toMatchObject({ closed: 1, failed: 0 });
+    for (const a of answers) if (!a.ok) expect(a.error).toMatchObject({ code: "PRECONDITION_FAILED", message: /^occurredAt: the period 2026-01 is closed/ });
+    const acceptedCc = answers.reduce((n, a) => n + (a.ok ? a.cc : 0), 0);
+    const [stored] = rowsOf<{ cc: string | number }>(
+      await h.database.db.execute(sql`select coalesce(sum(credits_cc), 0) as cc from usage_events where account_id = ${t.accountId}::uuid and period = '2026-01'`),
+    );
+    const lines = await h.database.db.select().from(invoiceLines).where(and(eq(invoiceLines.accountId, t.accountId), eq(invoiceLines.period, "2026-01")));
+    const invoicedCc = lines.reduce((n, l) => n + l.includedCc + l.overageCc + l.unbilledCc, 0);
+    expect(Number(stored!.cc), JSON.stringify(answers.map((a) => (a.ok ? a.cc : a.error.message)))).toBe(acceptedCc);
+    expect(invoicedCc).toBe(acceptedCc);
+    // After the close, the same late event is refused.
+    await expect(
+      tool.usage.record({ userId: t.userIds[0]!, credits: 1, client: "cli", occurredAt: "2026-01-31T23:59:30Z", idempotencyKey: "after-close" }),
+    ).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Executor } from "./connect";
 import { rowsOf } from "./rows";
@@ -20,3 +20,9 @@ export async function runPrepared<T extends Record<string, unknown>>(db: Executo
 /** A timestamptz or bigint as the drivers return them (postgres.js: strings; PGlite: Date, number). */
 export const instantOf = (v: string | Date | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
 export const numberOf = (v: string | number | bigint | null): number | null => (v === null ? null : Number(v));
+
+/**
+ * The advisory lock key that orders a profile's month close against its late usage events: the close
+ * takes it exclusively, a late event shared (a bigint expression for pg_advisory_xact_lock*).
+ */
+export const closeLockKey = (profileId: string) => sql`hashtextextended(${`seatdesk.close:${profileId}`}, 0)`;

@@ -1,6 +1,6 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import { isPeriodClosed, nextPeriod, periodOf, defaultGraceMs, type Catalog, type Period } from "@seatdesk/domain";
-import { auditLog, invoiceLines, invoices, notices, profiles, rowsOf, subscriptions, type Db, type Tx } from "@seatdesk/db";
+import { auditLog, closeLockKey, invoiceLines, invoices, notices, profiles, rowsOf, subscriptions, type Db, type Tx } from "@seatdesk/db";
 import { billPeriod } from "./bill";
 import { failpoint } from "./failpoint";
 
@@ -32,7 +32,7 @@ export type CloseOutcome =
 
 /**
  * Closes the next due period of one profile, in one transaction (DESIGN.md §2, "Transitions are
- * effective-dated"; issue 6). The profile row is locked FOR UPDATE SKIP LOCKED, so two workers never
+ * effective-dated"; issue 6). The profile row is locked FOR NO KEY UPDATE SKIP LOCKED, so two workers never
  * close the same profile at once and neither waits for the other; closed_through moves one period
  * forward in the same transaction, so a period is closed exactly once, and an interrupted close leaves
  * nothing behind. In the transaction:
@@ -46,7 +46,8 @@ export type CloseOutcome =
  */
 export async function closeNext(db: Db, catalog: Catalog, profileId: string, now: Date, graceMs = defaultGraceMs): Promise<CloseOutcome> {
   return db.transaction(async (tx) => {
-    const [profile] = await tx.select().from(profiles).where(eq(profiles.id, profileId)).for("update", { skipLocked: true });
+    // NO KEY UPDATE: usage transactions take KEY SHARE on the profile for their foreign keys, and must not wait on the close.
+    const [profile] = await tx.select().from(profiles).where(eq(profiles.id, profileId)).for("no key update", { skipLocked: true });
     if (!profile) return { kind: "skipped", reason: "locked" } as const;
     const period = nextToClose(profile);
     if (period.start.getTime() > lastClosablePeriod(now, graceMs).start.getTime()) return { kind: "skipped", reason: "not-due" } as const;
@@ -55,6 +56,8 @@ export async function closeNext(db: Db, catalog: Catalog, profileId: string, now
 }
 
 async function closePeriod(tx: Tx, catalog: Catalog, profile: typeof profiles.$inferSelect, period: Period, now: Date): Promise<CloseOutcome> {
+  // Late events for this month (usage in its grace window) finish before the bill is read; later ones see it closed.
+  await tx.execute(sql`select pg_advisory_xact_lock(${closeLockKey(profile.id)})`);
   const [existing] = await tx
     .select({ period: invoices.period })
     .from(invoices)

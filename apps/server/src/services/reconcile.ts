@@ -13,7 +13,7 @@ import {
   type Subscription,
   type TierId,
 } from "@seatdesk/domain";
-import { assignments, directoryUsers, groupMembers, profiles, subscriptions, type Executor } from "@seatdesk/db";
+import { assignments, closeLockKey, directoryUsers, groupMembers, profiles, subscriptions, type Executor } from "@seatdesk/db";
 import { loadLedgers, saveLedgers } from "./ledgers";
 
 export interface ProfileRef {
@@ -100,6 +100,19 @@ export async function reconcileUsers(
   now: Date,
 ): Promise<UserChange[]> {
   if (userIds.length === 0) return [];
+  // The previous month until the close has finalized it (its grace window, or a worker that is behind):
+  // its ledger is written from the state at its start before that state changes, so the close bills it right.
+  // The lock orders this against that month's close (packages/scheduler), as late usage events do; it is
+  // taken before any subscription row, in the order the close takes them, so the two never deadlock.
+  const previous = previousPeriod(periodOf(now));
+  const readClosed = async () =>
+    (await tx.select({ through: profiles.closedThrough, createdAt: profiles.createdAt }).from(profiles).where(and(eq(profiles.accountId, profile.accountId), eq(profiles.id, profile.id))))[0];
+  const isOpen = (c: Awaited<ReturnType<typeof readClosed>>) => !!c && c.createdAt.getTime() < previous.end.getTime() && (c.through === null || c.through < previous.id);
+  let previousOpen = isOpen(await readClosed());
+  if (previousOpen) {
+    await tx.execute(sql`select pg_advisory_xact_lock_shared(${closeLockKey(profile.id)})`);
+    previousOpen = isOpen(await readClosed());
+  }
   const existing = await tx
     .select()
     .from(subscriptions)
@@ -109,11 +122,6 @@ export async function reconcileUsers(
   const { covers, excluded } = await loadCovers(tx, profile, userIds);
   const period = periodOf(now);
   const stored = await loadLedgers(tx, profile.accountId, profile.id, period, userIds);
-  // The previous month until the close has finalized it (its grace window, or a worker that is behind):
-  // its ledger is written from the state at its start before that state changes, so the close bills it right.
-  const previous = previousPeriod(period);
-  const [closed] = await tx.select({ through: profiles.closedThrough, createdAt: profiles.createdAt }).from(profiles).where(and(eq(profiles.accountId, profile.accountId), eq(profiles.id, profile.id)));
-  const previousOpen = !!closed && closed.createdAt.getTime() < previous.end.getTime() && (closed.through === null || closed.through < previous.id);
   const storedPrevious = previousOpen ? await loadLedgers(tx, profile.accountId, profile.id, previous, userIds) : new Map<string, MonthLedger>();
 
   const ledgers: { userId: string; ledger: MonthLedger }[] = [];

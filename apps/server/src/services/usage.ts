@@ -29,7 +29,7 @@ import {
   type TierId,
   maxTargetsPerCall,
 } from "@seatdesk/domain";
-import { runPrepared, type Executor, type Tx } from "@seatdesk/db";
+import { closeLockKey, runPrepared, type Executor, type Tx } from "@seatdesk/db";
 import type { KeyScope } from "../auth/api-keys";
 import { saveLedgers } from "./ledgers";
 
@@ -556,6 +556,31 @@ function startNext(db: Database, lane: Lane) {
   });
 }
 
+/**
+ * A late event (one for the previous month, in its grace window) and that month's close exclude each
+ * other: the event's transaction holds the profile's close lock shared and re-reads how far the profile
+ * is closed; the close holds it exclusively (packages/scheduler). So a late event lands in the month
+ * before its invoice is made, or is refused after: never in both, never lost. Events of the current
+ * month, the hot path, take no lock.
+ */
+async function refuseClosedPeriods(tx: Tx, scope: KeyScope, events: ParsedEvent[], at: (e: ParsedEvent) => number | null) {
+  const late = events.filter((e) => e.period.end.getTime() <= e.receivedAt.getTime());
+  if (late.length === 0) return;
+  // Two statements: a statement's snapshot is taken before it waits, so the read must come after the lock.
+  await runPrepared(tx, "usage_close_lock", sql`select pg_advisory_xact_lock_shared(${closeLockKey(scope.profileId)})::text as locked`);
+  const [profile] = await runPrepared<{ closed_through: string | null }>(
+    tx,
+    "usage_closed_through",
+    sql`select closed_through from profiles where account_id = ${scope.accountId}::uuid and id = ${scope.profileId}::uuid`,
+  );
+  const closedThrough = profile?.closed_through ?? null;
+  const closed = closedThrough === null ? undefined : late.find((e) => e.period.id <= closedThrough);
+  if (closed) {
+    const name = field(at(closed), "occurredAt");
+    throw new DomainError("PERIOD_CLOSED", `${name}: the period ${closed.period.id} is closed and invoiced; late events are no longer accepted`, name);
+  }
+}
+
 async function recordGroup(db: Database, group: Waiting[]) {
   const alone = (w: Waiting) =>
     record(db, w.catalog, w.scope, [w.event], false).then(
@@ -576,6 +601,7 @@ async function recordGroup(db: Database, group: Waiting[]) {
 
 async function recordInTransaction(tx: Tx, catalog: Catalog, scope: KeyScope, events: ParsedEvent[], indexed: boolean) {
   const at = (e: ParsedEvent) => (indexed ? e.index : null);
+  await refuseClosedPeriods(tx, scope, events, at);
   const periods = [...new Map(events.map((e) => [e.period.id, e.period])).values()];
   const keys = [...new Set(events.map((e) => e.key))];
   const loaded = await load(tx, scope, events.map((e) => e.user), periods.map((p) => p.id), keys, true);
