@@ -19,7 +19,8 @@ const dataDir = resolve(invokedFrom, env.SEATDESK_DATA_DIR ?? ".data");
 const port = Number(env.PORT ?? 3000);
 const url = env.DATABASE_URL;
 const log = jsonLog();
-const staticDir = fileURLToPath(new URL("../../web/dist", import.meta.url));
+// The built console; SEATDESK_STATIC_DIR points elsewhere (a test build in its own folder).
+const staticDir = env.SEATDESK_STATIC_DIR ? resolve(invokedFrom, env.SEATDESK_STATIC_DIR) : fileURLToPath(new URL("../../web/dist", import.meta.url));
 
 const database = await connect({ url, dataDir: url ? undefined : join(dataDir, "pglite") });
 await database.migrate();

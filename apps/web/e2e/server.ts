@@ -43,6 +43,8 @@ export async function startServer(timeoutMs = 100_000): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "seatdesk-e2e-"));
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SEATDESK_DATA_DIR: dataDir, INIT_CWD: serverDir };
+  // E2E_DIST: a build in another folder (`vite build --outDir …`), so two builds never race over dist/.
+  if (process.env.E2E_DIST) env.SEATDESK_STATIC_DIR = process.env.E2E_DIST;
   // Embedded PGlite, always: a DATABASE_URL from the caller's shell must not point the test at a real database.
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: serverDir, env, stdio: ["ignore", "pipe", "pipe"] });

@@ -26,3 +26,5 @@ export const numberOf = (v: string | number | bigint | null): number | null => (
  * takes it exclusively, a late event shared (a bigint expression for pg_advisory_xact_lock*).
  */
 export const closeLockKey = (profileId: string) => sql`hashtextextended(${`seatdesk.close:${profileId}`}, 0)`;
+/** The same key for a profile id column or expression of a statement. */
+export const closeLockKeyOf = (profileId: SQL) => sql`hashtextextended('seatdesk.close:' || ${profileId}::text, 0)`;

@@ -123,7 +123,7 @@ async function main() {
   say(`Seatdesk month-close benchmark: ${subscriptionCount.toLocaleString("en-US")} subscriptions over ${profileCount.toLocaleString("en-US")} profiles, closing ${period}, PostgreSQL`);
   await admin.unsafe(`create database "${databaseName}"`);
   created = true;
-  const database = await connect({ url: benchUrl, max: 5 });
+  const database = await connect({ url: benchUrl, max: 3 });
   const raw = postgres(benchUrl, { max: 1, onnotice: () => {} });
   try {
     await database.migrate();
@@ -137,6 +137,8 @@ async function main() {
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
     const t1 = performance.now();
     const summary = await closeDue(database.db, defaultCatalog, now, {
+      batchSize: process.env.BENCH_BATCH ? Number(process.env.BENCH_BATCH) : undefined,
+      concurrency: process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined,
       progressEveryMs: 2_000,
       onProgress: (p) => say(`    ${p.done.toLocaleString("en-US")} / ${p.total.toLocaleString("en-US")} profiles, ${p.perSecond.toFixed(0)} a second`),
     });

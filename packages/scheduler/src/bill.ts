@@ -1,6 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
-import { buildInvoice, computeCharge, ledgerFor, type Catalog, type FirstMonthMode, type Invoice, type MonthLedger, type Period, type Subscription } from "@seatdesk/domain";
-import { directoryUsers, subscriptionMonths, subscriptions, type Executor } from "@seatdesk/db";
+import { sql } from "drizzle-orm";
+import { buildInvoice, computeCharge, ledgerFor, type Catalog, type FirstMonthMode, type Invoice, type MonthLedger, type Period, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
+import { instantOf, numberOf, rowsOf, type subscriptionMonths, type subscriptions, type Executor } from "@seatdesk/db";
 
 /** A stored subscription row as the domain sees it. */
 export const toSubscription = (row: typeof subscriptions.$inferSelect): Subscription => ({
@@ -38,50 +38,121 @@ export interface PeriodBill {
   overageCc: number;
 }
 
+type Instant = string | Date | null;
+type Big = string | number | null;
+interface LedgerRow extends Record<string, unknown> {
+  profile_id: string;
+  user_id: string;
+  display_name: string;
+  email: string;
+  fee_tier: TierId | null;
+  active_at_start: boolean;
+  first_activated_at: Instant;
+  included_cc: Big;
+  overage_cc: Big;
+  unbilled_cc: Big;
+}
+interface SubscriptionRow extends Record<string, unknown> {
+  profile_id: string;
+  user_id: string;
+  display_name: string;
+  email: string;
+  tier: TierId;
+  status: SubscriptionStatus;
+  scheduled_tier: TierId | null;
+  scheduled_at: Instant;
+  access_ends_at: Instant;
+  activated_at: Instant;
+  last_active_at: Instant;
+  created_at: Instant;
+}
+
+/** `{a,b,c}::uuid[]`: one parameter for a list of ids, on both drivers. */
+export const uuidArray = (ids: readonly string[]) => sql`${`{${ids.join(",")}}`}::uuid[]`;
+
 /**
- * The bill of `period` for one profile (DESIGN.md §2, "Charges"): for every user with a subscription or
- * a ledger in the period, the domain's ledger (ledgerFor: the stored one, else opened from the
+ * The bills of `period` for several profiles (DESIGN.md §2, "Charges"): for every user with a subscription
+ * or a ledger in the period, the domain's ledger (ledgerFor: the stored one, else opened from the
  * subscription as it stood at the period's start), its charge (computeCharge) and the invoice
  * (buildInvoice). The running estimate and the month close both use it, so an invoice is exactly the
- * estimate of its period at the close. Two queries whatever the number of users, then the rules in memory.
+ * estimate of its period at the close. Two queries whatever the number of profiles and users, then the
+ * rules in memory.
  */
-export async function billPeriod(db: Executor, catalog: Catalog, profile: BillingProfile, period: Period): Promise<PeriodBill> {
+export async function billPeriods(
+  db: Executor,
+  catalog: Catalog,
+  profiles: readonly BillingProfile[],
+  period: Period,
+  options: { names?: boolean } = {},
+): Promise<Map<string, PeriodBill>> {
+  // The close writes names from the directory in SQL; the estimate shows them.
+  const names = options.names === false ? sql`'' as display_name, '' as email` : sql`u.display_name, u.email`;
+  const people = (alias: string) => (options.names === false ? sql`` : sql.raw(`join directory_users u on u.account_id = ${alias}.account_id and u.id = ${alias}.user_id`));
+  const scope = sql`unnest(${uuidArray(profiles.map((p) => p.accountId))}, ${uuidArray(profiles.map((p) => p.id))}) as t(account_id, profile_id)`;
   const [months, subs] = await Promise.all([
     // A ledger can outlive its subscription (a Pending one removed after an earlier Active stint this month): it is still billed.
-    db
-      .select({ month: subscriptionMonths, displayName: directoryUsers.displayName, email: directoryUsers.email })
-      .from(subscriptionMonths)
-      .innerJoin(directoryUsers, and(eq(directoryUsers.accountId, subscriptionMonths.accountId), eq(directoryUsers.id, subscriptionMonths.userId)))
-      .where(and(eq(subscriptionMonths.accountId, profile.accountId), eq(subscriptionMonths.profileId, profile.id), eq(subscriptionMonths.period, period.id))),
-    db
-      .select({ sub: subscriptions, displayName: directoryUsers.displayName, email: directoryUsers.email })
-      .from(subscriptions)
-      .innerJoin(directoryUsers, and(eq(directoryUsers.accountId, subscriptions.accountId), eq(directoryUsers.id, subscriptions.userId)))
-      .where(
-        and(
-          eq(subscriptions.accountId, profile.accountId),
-          eq(subscriptions.profileId, profile.id),
-          sql`not exists (select 1 from ${subscriptionMonths} m where m.account_id = ${subscriptions.accountId} and m.profile_id = ${subscriptions.profileId} and m.period = ${period.id} and m.user_id = ${subscriptions.userId})`,
-        ),
-      ),
+    db.execute(sql`
+      select m.profile_id, m.user_id, ${names}, m.fee_tier, m.active_at_start, m.first_activated_at, m.included_cc, m.overage_cc, m.unbilled_cc
+      from ${scope}
+      join subscription_months m on m.account_id = t.account_id and m.profile_id = t.profile_id and m.period = ${period.id}
+      ${people("m")}`),
+    db.execute(sql`
+      select s.profile_id, s.user_id, ${names}, s.tier, s.status, s.scheduled_tier, s.scheduled_at, s.access_ends_at,
+        s.activated_at, s.last_active_at, s.created_at
+      from ${scope}
+      join subscriptions s on s.account_id = t.account_id and s.profile_id = t.profile_id
+      ${people("s")}
+      where not exists (select 1 from subscription_months m where m.account_id = s.account_id and m.profile_id = s.profile_id and m.period = ${period.id} and m.user_id = s.user_id)`),
   ]);
 
-  const people = new Map<string, { displayName: string; email: string; ledger: MonthLedger }>();
-  for (const r of months) people.set(r.month.userId, { displayName: r.displayName, email: r.email, ledger: toLedger(r.month) });
-  for (const r of subs) {
+  const byProfile = new Map(profiles.map((p) => [p.id, new Map<string, { displayName: string; email: string; ledger: MonthLedger }>()]));
+  for (const r of rowsOf<LedgerRow>(months)) {
+    byProfile.get(r.profile_id)!.set(r.user_id, {
+      displayName: r.display_name,
+      email: r.email,
+      ledger: {
+        periodId: period.id,
+        feeTier: r.fee_tier,
+        activeAtStart: r.active_at_start,
+        firstActivatedAt: instantOf(r.first_activated_at),
+        includedCc: numberOf(r.included_cc) ?? 0,
+        overageCc: numberOf(r.overage_cc) ?? 0,
+        unbilledCc: numberOf(r.unbilled_cc) ?? 0,
+      },
+    });
+  }
+  for (const r of rowsOf<SubscriptionRow>(subs)) {
     // Made after the period, or first activated after it (a usage event activates without writing the
     // ended period's ledger): not Active in it, so nothing to bill.
-    if (r.sub.createdAt.getTime() >= period.end.getTime()) continue;
-    const sub = toSubscription(r.sub);
-    const atStart = sub.activatedAt && sub.activatedAt.getTime() >= period.end.getTime() ? { ...sub, status: "pending" as const } : sub;
-    people.set(r.sub.userId, { displayName: r.displayName, email: r.email, ledger: ledgerFor(period, atStart, null) });
+    if (instantOf(r.created_at)!.getTime() >= period.end.getTime()) continue;
+    const activatedAt = instantOf(r.activated_at);
+    const sub: Subscription = {
+      tier: r.tier,
+      status: activatedAt && activatedAt.getTime() >= period.end.getTime() ? "pending" : r.status,
+      scheduledTier: r.scheduled_tier,
+      scheduledAt: instantOf(r.scheduled_at),
+      accessEndsAt: instantOf(r.access_ends_at),
+      activatedAt,
+      lastActiveAt: instantOf(r.last_active_at),
+    };
+    byProfile.get(r.profile_id)!.set(r.user_id, { displayName: r.display_name, email: r.email, ledger: ledgerFor(period, sub, null) });
   }
 
-  let overageCc = 0;
-  const charges = [...people].map(([userId, p]) => {
-    const charge = computeCharge(catalog, p.ledger, period, profile.firstMonth);
-    overageCc += charge.overageCc;
-    return { userId, ...charge };
-  });
-  return { invoice: buildInvoice(period.id, charges), people, overageCc };
+  return new Map(
+    profiles.map((profile) => {
+      const who = byProfile.get(profile.id)!;
+      let overageCc = 0;
+      const charges = [...who].map(([userId, p]) => {
+        const charge = computeCharge(catalog, p.ledger, period, profile.firstMonth);
+        overageCc += charge.overageCc;
+        return { userId, ...charge };
+      });
+      return [profile.id, { invoice: buildInvoice(period.id, charges), people: who, overageCc }];
+    }),
+  );
+}
+
+/** The bill of `period` for one profile: billPeriods for one. */
+export async function billPeriod(db: Executor, catalog: Catalog, profile: BillingProfile, period: Period): Promise<PeriodBill> {
+  return (await billPeriods(db, catalog, [profile], period)).get(profile.id)!;
 }

@@ -1,11 +1,13 @@
-import { and, eq, lte, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { isPeriodClosed, nextPeriod, periodOf, defaultGraceMs, type Catalog, type Period } from "@seatdesk/domain";
-import { auditLog, closeLockKey, invoiceLines, invoices, notices, profiles, rowsOf, subscriptions, type Db, type Tx } from "@seatdesk/db";
-import { billPeriod } from "./bill";
+import { closeLockKeyOf, instantOf, rowsOf, type Db, type Tx } from "@seatdesk/db";
+import { billPeriods, uuidArray, type PeriodBill } from "./bill";
 import { failpoint } from "./failpoint";
 
-/** Lines are written this many at a time, so a profile of any size stays within the driver's parameter limit. */
-const lineChunk = 1_000;
+/** Profiles closed in one transaction: a few statements for all of them instead of a dozen each. */
+const defaultBatchSize = 50;
+/** Lines are written this many at a time (one JSON parameter each). */
+const lineChunk = 5_000;
 
 /** The period before `p`. */
 export function previousPeriod(p: Period): Period {
@@ -27,139 +29,209 @@ export function nextToClose(profile: { createdAt: Date; closedThrough: string | 
 
 export type CloseOutcome =
   | { kind: "closed"; periodId: string; lines: number; totalCents: number; downgrades: number; ended: number }
-  /** Another worker holds the profile, or the period was closed already. */
-  | { kind: "skipped"; reason: "locked" | "already-closed" | "not-due" };
+  /**
+   * Not closed by this call: another worker holds the profile (`locked`), its period has an invoice
+   * already, it is caught up (`not-due`), or its next period is later than the batch's (`later`: the
+   * next call closes it).
+   */
+  | { kind: "skipped"; reason: "locked" | "already-closed" | "not-due" | "later" };
+
+/** A profile by its key. */
+export interface ProfileRef {
+  accountId: string;
+  id: string;
+}
+
+interface ProfileRow extends Record<string, unknown> {
+  account_id: string;
+  id: string;
+  overages_enabled: boolean;
+  first_month: "full" | "prorated";
+  created_at: string | Date;
+  closed_through: string | null;
+}
 
 /**
- * Closes the next due period of one profile, in one transaction (DESIGN.md §2, "Transitions are
- * effective-dated"; issue 6). The profile row is locked FOR NO KEY UPDATE SKIP LOCKED, so two workers never
+ * Closes the next due period of each of these profiles, in one transaction (DESIGN.md §2, "Transitions
+ * are effective-dated"; issue 6). The profile rows are locked FOR NO KEY UPDATE SKIP LOCKED (usage
+ * transactions take KEY SHARE for their foreign keys and never wait on a close), so two workers never
  * close the same profile at once and neither waits for the other; closed_through moves one period
  * forward in the same transaction, so a period is closed exactly once, and an interrupted close leaves
- * nothing behind. In the transaction:
- * - the invoice: one per profile and period, a line per charged user, totals in integer cents, from
- *   the same billPeriod the running estimate uses;
+ * nothing behind. Each profile's close lock (an advisory lock) is held too, so the month's late usage
+ * events and changes land before the bill is read or after it, refused (services/usage.ts). In the transaction:
+ * - the invoices: one per profile and period, a line per charged user, totals in integer cents, from
+ *   the same billPeriods the running estimate uses;
  * - the month's transitions made stored facts: scheduled downgrades whose date has come are applied,
  *   subscriptions whose access ended by the period's end leave the current list (their months stay in
  *   the ledgers and on the invoices);
  * - the month-start notice of the next period (allowance reset; whether overage is on);
- * - an audit entry of what the close did.
+ * - an audit entry per profile of what the close did.
+ * Set-based: about ten statements for the whole batch.
  */
-export async function closeNext(db: Db, catalog: Catalog, profileId: string, now: Date, graceMs = defaultGraceMs): Promise<CloseOutcome> {
-  return db.transaction(async (tx) => {
-    // NO KEY UPDATE: usage transactions take KEY SHARE on the profile for their foreign keys, and must not wait on the close.
-    const [profile] = await tx.select().from(profiles).where(eq(profiles.id, profileId)).for("no key update", { skipLocked: true });
-    if (!profile) return { kind: "skipped", reason: "locked" } as const;
-    const period = nextToClose(profile);
-    if (period.start.getTime() > lastClosablePeriod(now, graceMs).start.getTime()) return { kind: "skipped", reason: "not-due" } as const;
-    return closePeriod(tx, catalog, profile, period, now);
-  });
-}
-
-async function closePeriod(tx: Tx, catalog: Catalog, profile: typeof profiles.$inferSelect, period: Period, now: Date): Promise<CloseOutcome> {
-  // Late events for this month (usage in its grace window) finish before the bill is read; later ones see it closed.
-  await tx.execute(sql`select pg_advisory_xact_lock(${closeLockKey(profile.id)})`);
-  const [existing] = await tx
-    .select({ period: invoices.period })
-    .from(invoices)
-    .where(and(eq(invoices.accountId, profile.accountId), eq(invoices.profileId, profile.id), eq(invoices.period, period.id)));
-  if (existing) return { kind: "skipped", reason: "already-closed" };
-
-  const bill = await billPeriod(tx, catalog, profile, period);
-  const { invoice } = bill;
-  await tx.insert(invoices).values({
-    accountId: profile.accountId,
-    profileId: profile.id,
-    period: period.id,
-    feesCents: invoice.feesCents,
-    overageCents: invoice.overageCents,
-    totalCents: invoice.totalCents,
-    lineCount: invoice.lines.length,
-    finalizedAt: now,
-  });
-  failpoint("close.after-invoice");
-  for (let i = 0; i < invoice.lines.length; i += lineChunk) {
-    await tx.insert(invoiceLines).values(
-      invoice.lines.slice(i, i + lineChunk).map((l) => {
-        const who = bill.people.get(l.userId)!;
-        if (l.feeTier === null) throw new Error(`invoice line of ${l.userId} in ${period.id} has no fee tier`);
-        return {
-          accountId: profile.accountId,
-          profileId: profile.id,
-          period: period.id,
-          userId: l.userId,
-          userDisplayName: who.displayName,
-          userEmail: who.email,
-          feeTier: l.feeTier,
-          feeCents: l.feeCents,
-          prorationDays: l.proration?.days ?? null,
-          prorationDaysInMonth: l.proration?.daysInMonth ?? null,
-          allowanceCc: l.allowanceCc,
-          includedCc: l.includedCc,
-          overageCc: l.overageCc,
-          overageCents: l.overageCents,
-          unbilledCc: l.unbilledCc,
-          totalCents: l.totalCents,
-        };
-      }),
+export async function closeBatch(db: Db, catalog: Catalog, refs: readonly ProfileRef[], now: Date, graceMs = defaultGraceMs): Promise<Map<string, CloseOutcome>> {
+  const outcomes = new Map<string, CloseOutcome>(refs.map((r) => [r.id, { kind: "skipped", reason: "locked" }]));
+  if (refs.length === 0) return outcomes;
+  await db.transaction(async (tx) => {
+    const rows = rowsOf<ProfileRow>(
+      await tx.execute(sql`
+        select account_id, id, overages_enabled, first_month, created_at, closed_through from profiles
+        where (account_id, id) in (select * from unnest(${uuidArray(refs.map((r) => r.accountId))}, ${uuidArray(refs.map((r) => r.id))}))
+        order by id for no key update skip locked`),
     );
-    failpoint("close.after-lines");
-  }
+    const through = lastClosablePeriod(now, graceMs);
+    const due = rows
+      .map((r) => ({ row: r, period: nextToClose({ createdAt: instantOf(r.created_at)!, closedThrough: r.closed_through }) }))
+      .filter(({ row, period }) => {
+        if (period.start.getTime() <= through.start.getTime()) return true;
+        outcomes.set(row.id, { kind: "skipped", reason: "not-due" });
+        return false;
+      });
+    if (due.length === 0) return;
+    // One period per transaction: the earliest any of them needs (they are almost always the same).
+    const period = due.reduce((p, d) => (d.period.start.getTime() < p.start.getTime() ? d.period : p), due[0]!.period);
+    const batch = due.filter((d) => d.period.id === period.id).map((d) => d.row);
+    for (const d of due) if (d.period.id !== period.id) outcomes.set(d.row.id, { kind: "skipped", reason: "later" });
 
-  // The transitions that fell due at the period's end, written down (inForce already applies them to reads).
-  const next = nextPeriod(period);
-  const scope = and(eq(subscriptions.accountId, profile.accountId), eq(subscriptions.profileId, profile.id));
-  const downgrades = rowsOf<{ user_id: string }>(
-    await tx.execute(sql`
-      update ${subscriptions} set tier = scheduled_tier, scheduled_tier = null, scheduled_at = null, updated_at = ${now.toISOString()}::timestamptz
-      where account_id = ${profile.accountId}::uuid and profile_id = ${profile.id}::uuid
-        and scheduled_tier is not null and scheduled_at <= ${next.start.toISOString()}::timestamptz
-      returning user_id`),
-  ).length;
-  failpoint("close.after-downgrades");
-  const ended = (
-    await tx
-      .delete(subscriptions)
-      .where(and(scope, eq(subscriptions.status, "canceled"), lte(subscriptions.accessEndsAt, next.start)))
-      .returning({ userId: subscriptions.userId })
-  ).length;
+    // Late events for this month (usage in its grace window) finish before the bills are read; later ones see it closed.
+    await tx.execute(sql`select count(pg_advisory_xact_lock(${closeLockKeyOf(sql`id`)})) from unnest(${uuidArray(batch.map((r) => r.id))}) as id`);
+    const invoiced = new Set(
+      rowsOf<{ profile_id: string }>(
+        await tx.execute(sql`
+          select profile_id from invoices where period = ${period.id}
+            and (account_id, profile_id) in (select * from unnest(${uuidArray(batch.map((r) => r.account_id))}, ${uuidArray(batch.map((r) => r.id))}))`),
+      ).map((r) => r.profile_id),
+    );
+    for (const id of invoiced) outcomes.set(id, { kind: "skipped", reason: "already-closed" });
+    const closing = batch.filter((r) => !invoiced.has(r.id));
+    if (closing.length === 0) return;
+    const bills = await billPeriods(tx, catalog, closing.map((r) => ({ accountId: r.account_id, id: r.id, firstMonth: r.first_month })), period, { names: false });
+    await writeInvoices(tx, closing, bills, period, now);
 
-  await tx
-    .insert(notices)
-    .values({
-      accountId: profile.accountId,
-      profileId: profile.id,
-      userId: null,
-      period: next.id,
-      kind: "allowance-reset",
-      detail: profile.overagesEnabled
+    const next = nextPeriod(period);
+    const ids = uuidArray(closing.map((r) => r.id));
+    const accounts = uuidArray(closing.map((r) => r.account_id));
+    const scope = sql`(account_id, profile_id) in (select * from unnest(${accounts}, ${ids}))`;
+    const countBy = (list: { profile_id: string }[]) => list.reduce((m, r) => m.set(r.profile_id, (m.get(r.profile_id) ?? 0) + 1), new Map<string, number>());
+    // The transitions that fell due at the period's end, written down (inForce already applies them to reads).
+    const downgrades = countBy(
+      rowsOf<{ profile_id: string }>(
+        await tx.execute(sql`
+          update subscriptions set tier = scheduled_tier, scheduled_tier = null, scheduled_at = null, updated_at = ${now.toISOString()}::timestamptz
+          where ${scope} and scheduled_tier is not null and scheduled_at <= ${next.start.toISOString()}::timestamptz
+          returning profile_id`),
+      ),
+    );
+    failpoint("close.after-downgrades");
+    const ended = countBy(
+      rowsOf<{ profile_id: string }>(
+        await tx.execute(sql`
+          delete from subscriptions where ${scope} and status = 'canceled' and access_ends_at <= ${next.start.toISOString()}::timestamptz
+          returning profile_id`),
+      ),
+    );
+
+    const notices = closing.map((r) => ({
+      account_id: r.account_id,
+      profile_id: r.id,
+      detail: r.overages_enabled
         ? `Allowances are fresh for ${next.id}. Overage is on: usage beyond an allowance is billed at the overage rate, within caps and the budget.`
         : `Allowances are fresh for ${next.id}. Overage is off: a user who uses up their allowance is blocked until the next month.`,
-      createdAt: now,
-    })
-    .onConflictDoNothing();
-  await tx.insert(auditLog).values({
-    accountId: profile.accountId,
-    at: now,
-    profileId: profile.id,
-    actorType: "system",
-    actorId: null,
-    actorLabel: "month close",
-    action: "period.close",
-    targetType: "invoice",
-    targetId: period.id,
-    before: null,
-    after: { period: period.id, lines: invoice.lines.length, feesCents: invoice.feesCents, overageCents: invoice.overageCents, totalCents: invoice.totalCents, downgradesApplied: downgrades, subscriptionsEnded: ended },
+    }));
+    await tx.execute(sql`
+      insert into notices (account_id, profile_id, user_id, period, kind, detail, created_at)
+      select v.account_id, v.profile_id, null, ${next.id}, 'allowance-reset', v.detail, ${now.toISOString()}::timestamptz
+      from json_to_recordset(${JSON.stringify(notices)}::json) as v(account_id uuid, profile_id uuid, detail text)
+      on conflict do nothing`);
+    const audits = closing.map((r) => {
+      const { invoice } = bills.get(r.id)!;
+      return {
+        account_id: r.account_id,
+        profile_id: r.id,
+        after: {
+          period: period.id,
+          lines: invoice.lines.length,
+          feesCents: invoice.feesCents,
+          overageCents: invoice.overageCents,
+          totalCents: invoice.totalCents,
+          downgradesApplied: downgrades.get(r.id) ?? 0,
+          subscriptionsEnded: ended.get(r.id) ?? 0,
+        },
+      };
+    });
+    await tx.execute(sql`
+      insert into audit_log (account_id, at, profile_id, actor_type, actor_id, actor_label, action, target_type, target_id, before, after)
+      select v.account_id, ${now.toISOString()}::timestamptz, v.profile_id, 'system', null, 'month close', 'period.close', 'invoice', ${period.id}, null, v.after
+      from json_to_recordset(${JSON.stringify(audits)}::json) as v(account_id uuid, profile_id uuid, after jsonb)`);
+    failpoint("close.before-commit");
+    await tx.execute(sql`update profiles set closed_through = ${period.id} where ${sql`(account_id, id) in (select * from unnest(${accounts}, ${ids}))`}`);
+    for (const r of closing) {
+      const { invoice } = bills.get(r.id)!;
+      outcomes.set(r.id, { kind: "closed", periodId: period.id, lines: invoice.lines.length, totalCents: invoice.totalCents, downgrades: downgrades.get(r.id) ?? 0, ended: ended.get(r.id) ?? 0 });
+    }
   });
-  failpoint("close.before-commit");
-  await tx.update(profiles).set({ closedThrough: period.id }).where(and(eq(profiles.accountId, profile.accountId), eq(profiles.id, profile.id)));
-  return { kind: "closed", periodId: period.id, lines: invoice.lines.length, totalCents: invoice.totalCents, downgrades, ended };
+  return outcomes;
+}
+
+/** The invoices (one JSON parameter) and their lines (column arrays, a chunk at a time). */
+async function writeInvoices(tx: Tx, closing: ProfileRow[], bills: Map<string, PeriodBill>, period: Period, now: Date) {
+  const heads = closing.map((r) => {
+    const { invoice } = bills.get(r.id)!;
+    return { account_id: r.account_id, profile_id: r.id, fees_cents: invoice.feesCents, overage_cents: invoice.overageCents, total_cents: invoice.totalCents, line_count: invoice.lines.length };
+  });
+  await tx.execute(sql`
+    insert into invoices (account_id, profile_id, period, fees_cents, overage_cents, total_cents, line_count, finalized_at)
+    select v.account_id, v.profile_id, ${period.id}, v.fees_cents, v.overage_cents, v.total_cents, v.line_count, ${now.toISOString()}::timestamptz
+    from json_to_recordset(${JSON.stringify(heads)}::json) as v(account_id uuid, profile_id uuid, fees_cents bigint, overage_cents bigint, total_cents bigint, line_count int)`);
+  failpoint("close.after-invoice");
+
+  // Column arrays (one parameter each, parsed by PostgreSQL's array input), names joined from the directory.
+  const columns = { account: [] as string[], profile: [] as string[], user: [] as string[], tier: [] as string[], fee: [] as number[], days: [] as (number | null)[], daysIn: [] as (number | null)[], allowance: [] as number[], included: [] as number[], overage: [] as number[], overageCents: [] as number[], unbilled: [] as number[], total: [] as number[] };
+  for (const r of closing) {
+    for (const l of bills.get(r.id)!.invoice.lines) {
+      if (l.feeTier === null) throw new Error(`invoice line of ${l.userId} in ${period.id} has no fee tier`);
+      columns.account.push(r.account_id);
+      columns.profile.push(r.id);
+      columns.user.push(l.userId);
+      columns.tier.push(l.feeTier);
+      columns.fee.push(l.feeCents);
+      columns.days.push(l.proration?.days ?? null);
+      columns.daysIn.push(l.proration?.daysInMonth ?? null);
+      columns.allowance.push(l.allowanceCc);
+      columns.included.push(l.includedCc);
+      columns.overage.push(l.overageCc);
+      columns.overageCents.push(l.overageCents);
+      columns.unbilled.push(l.unbilledCc);
+      columns.total.push(l.totalCents);
+    }
+  }
+  const array = (values: readonly (string | number | null)[], type: string) => sql`${`{${values.map((v) => (v === null ? "NULL" : String(v))).join(",")}}`}::${sql.raw(type)}[]`;
+  for (let i = 0; i < columns.user.length; i += lineChunk) {
+    const part = <T,>(list: T[]) => list.slice(i, i + lineChunk);
+    await tx.execute(sql`
+      insert into invoice_lines (account_id, profile_id, period, user_id, user_display_name, user_email, fee_tier, fee_cents, proration_days,
+        proration_days_in_month, allowance_cc, included_cc, overage_cc, overage_cents, unbilled_cc, total_cents)
+      select v.account_id, v.profile_id, ${period.id}, v.user_id, u.display_name, u.email, v.fee_tier::tier, v.fee_cents, v.days, v.days_in,
+        v.allowance_cc, v.included_cc, v.overage_cc, v.overage_cents, v.unbilled_cc, v.total_cents
+      from unnest(${array(part(columns.account), "uuid")}, ${array(part(columns.profile), "uuid")}, ${array(part(columns.user), "uuid")}, ${array(part(columns.tier), "text")},
+        ${array(part(columns.fee), "bigint")}, ${array(part(columns.days), "int")}, ${array(part(columns.daysIn), "int")}, ${array(part(columns.allowance), "bigint")},
+        ${array(part(columns.included), "bigint")}, ${array(part(columns.overage), "bigint")}, ${array(part(columns.overageCents), "bigint")},
+        ${array(part(columns.unbilled), "bigint")}, ${array(part(columns.total), "bigint")})
+        as v(account_id, profile_id, user_id, fee_tier, fee_cents, days, days_in, allowance_cc, included_cc, overage_cc, overage_cents, unbilled_cc, total_cents)
+      join directory_users u on u.account_id = v.account_id and u.id = v.user_id`);
+    failpoint("close.after-lines");
+  }
+}
+
+/** Closes the next due period of one profile: closeBatch for one. */
+export async function closeNext(db: Db, catalog: Catalog, profile: ProfileRef, now: Date, graceMs = defaultGraceMs): Promise<CloseOutcome> {
+  return (await closeBatch(db, catalog, [profile], now, graceMs)).get(profile.id)!;
 }
 
 export interface CloseSummary {
   closed: number;
   skipped: number;
   failed: number;
-  /** The first few failures, for the log: profile, period and message. */
+  /** The first few failures, for the log: profile and message. */
   failures: { profileId: string; message: string }[];
 }
 
@@ -172,8 +244,9 @@ export interface CloseProgress {
 /**
  * Closes every period that is due at `now`, for every profile, each missed month in order (a worker
  * that was down over several month ends catches up). Any number of workers may run it at once: each
- * takes profiles whose rows no one else holds (SKIP LOCKED) and closes one period per transaction.
- * A failing profile is counted, logged and left for the next run; the others go on.
+ * takes profiles whose rows no one else holds (SKIP LOCKED), a batch per transaction. A batch that
+ * fails is retried profile by profile, so one bad profile is counted, logged and left for the next run
+ * while the others close.
  */
 export async function closeDue(
   db: Db,
@@ -181,69 +254,81 @@ export async function closeDue(
   now: Date,
   options: {
     graceMs?: number;
-    /** Profiles closed at once (default 4); the database pool should have as many connections. */
-    concurrency?: number;
     /** Only this account's profiles (the test clock closes for the account that moved it). */
     accountId?: string;
+    /** Profiles per transaction (default 50). */
+    batchSize?: number;
+    /** Transactions at once (default 2); the database pool should have as many connections. */
+    concurrency?: number;
     onProgress?: (p: CloseProgress) => void;
     progressEveryMs?: number;
   } = {},
 ): Promise<CloseSummary> {
   const graceMs = options.graceMs ?? defaultGraceMs;
   const through = lastClosablePeriod(now, graceMs);
+  const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize);
   const summary: CloseSummary = { closed: 0, skipped: 0, failed: 0, failures: [] };
-  const due = async (exclude: string[]) =>
-    rowsOf<{ id: string }>(
+  const failed = new Set<string>();
+  const due = async () =>
+    rowsOf<{ account_id: string; id: string }>(
       await db.execute(sql`
-        select id from ${profiles}
+        select account_id, id from profiles
         where ((closed_through is null and created_at < ${nextPeriod(through).start.toISOString()}::timestamptz) or closed_through < ${through.id})
         ${options.accountId ? sql`and account_id = ${options.accountId}::uuid` : sql``}
-        ${exclude.length ? sql`and id <> all(${`{${exclude.join(",")}}`}::uuid[])` : sql``}
         order by id`),
-    ).map((r) => r.id);
+    )
+      .map((r): ProfileRef => ({ accountId: r.account_id, id: r.id }))
+      .filter((r) => !failed.has(r.id));
 
-  const failedProfiles: string[] = [];
   const started = performance.now();
   let lastReport = started;
   let total = 0;
+  const tally = (outcomes: Map<string, CloseOutcome>) => {
+    let moved = false;
+    for (const o of outcomes.values()) {
+      if (o.kind === "closed") {
+        summary.closed++;
+        moved = true;
+      } else if (o.reason === "locked" || o.reason === "already-closed") summary.skipped++;
+    }
+    return moved;
+  };
+  const run = async (refs: ProfileRef[]): Promise<boolean> => {
+    try {
+      return tally(await closeBatch(db, catalog, refs, now, graceMs));
+    } catch (e) {
+      if (refs.length === 1) {
+        summary.failed++;
+        failed.add(refs[0]!.id);
+        if (summary.failures.length < 10) summary.failures.push({ profileId: refs[0]!.id, message: e instanceof Error ? e.message : String(e) });
+        return false;
+      }
+      // One of them failed the whole batch: one by one, so the others close.
+      let moved = false;
+      for (const ref of refs) moved = (await run([ref])) || moved;
+      return moved;
+    }
+  };
+
   for (;;) {
-    const ids = await due(failedProfiles);
+    const ids = await due();
     if (ids.length === 0) break;
     total = Math.max(total, summary.closed + ids.length);
+    const batches: ProfileRef[][] = [];
+    for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
     let progressed = false;
     let next = 0;
     const lane = async () => {
-      for (let i = next++; i < ids.length; i = next++) {
-        const id = ids[i]!;
-        for (;;) {
-          let outcome: CloseOutcome;
-          try {
-            outcome = await closeNext(db, catalog, id, now, graceMs);
-          } catch (e) {
-            summary.failed++;
-            failedProfiles.push(id);
-            if (summary.failures.length < 10) summary.failures.push({ profileId: id, message: e instanceof Error ? e.message : String(e) });
-            break;
-          }
-          if (outcome.kind === "skipped") {
-            // Caught up (not-due) is the normal end of a profile's run; held elsewhere or done already is a skip.
-            if (outcome.reason !== "not-due") summary.skipped++;
-            break;
-          }
-          summary.closed++;
-          progressed = true;
-          const t = performance.now();
-          if (options.onProgress && t - lastReport >= (options.progressEveryMs ?? 5_000)) {
-            lastReport = t;
-            options.onProgress({ done: summary.closed, total, perSecond: summary.closed / ((t - started) / 1000) });
-          }
-          if (outcome.periodId === through.id) break;
+      for (let i = next++; i < batches.length; i = next++) {
+        if (await run(batches[i]!)) progressed = true;
+        const t = performance.now();
+        if (options.onProgress && t - lastReport >= (options.progressEveryMs ?? 5_000)) {
+          lastReport = t;
+          options.onProgress({ done: summary.closed, total, perSecond: summary.closed / ((t - started) / 1000) });
         }
       }
     };
-    // A close is mostly round trips and a commit: a few profiles at once keep the database busy. Each
-    // profile's months still close in order, one transaction each.
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, lane));
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, lane));
     // Profiles held by other workers are theirs: when nothing here moved, stop rather than spin.
     if (!progressed) break;
   }

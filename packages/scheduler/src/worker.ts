@@ -23,7 +23,7 @@ const accountId = process.argv.find((a) => a.startsWith("--account="))?.slice("-
 const everyMs = Math.max(1, Number(process.env.SEATDESK_CLOSE_EVERY_S ?? 60)) * 1000;
 const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ level: "info", msg, ...fields })}\n`);
 
-const database = await connect({ url, max: 5 });
+const database = await connect({ url, max: 3 });
 let stopping = false;
 let timer: NodeJS.Timeout | undefined;
 const stop = () => {

@@ -1,12 +1,26 @@
-import { useQuery } from "@tanstack/react-query";
-import type { MouseEvent } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Suspense, useCallback, type MouseEvent } from "react";
 import { Logo } from "../features/session/SignInPage";
 import { useSignOut } from "../features/session/use-session";
 import { UsersPage } from "../features/users/UsersPage";
 import { errorMessage } from "../lib/errors";
 import { PageHeader } from "./PageHeader";
 import { useSearchParam } from "../lib/use-search-param";
+import type { ProfilePageProps } from "./page-props";
+import { AuditPage, BillingPage, OverviewPage, pageIdOf, pages, SettingsPage, UserPage, type PageId } from "./pages";
 import { useTRPC, type Me } from "./trpc";
+
+/** An address within the console: this page, keeping the region (and only the parameters the page needs). */
+function hrefOf(region: string, page: string, params: Record<string, string> = {}) {
+  const search = new URLSearchParams({ region, ...(page === "users" ? {} : { page }), ...params });
+  return `?${search.toString()}`;
+}
+
+/** Moves within the console without a reload; each move is a history entry, so Back works. */
+function navigate(href: string) {
+  window.history.pushState(null, "", href);
+  window.dispatchEvent(new Event("seatdesk:urlchange"));
+}
 
 /** DESIGN.md §1: the console always works inside one region; this one unless the address says otherwise. */
 export const defaultRegion = "us-east-1";
@@ -14,13 +28,21 @@ export const defaultRegion = "us-east-1";
 const roleLabels: Record<Me["role"], string> = { owner: "Owner", admin: "Admin", viewer: "Viewer" };
 
 export function Shell({ me }: { me: Me }) {
-  const [regionParam, setRegion] = useSearchParam("region");
+  const [regionParam] = useSearchParam("region");
+  const [pageParam] = useSearchParam("page");
   const region = regionParam || defaultRegion;
+  const page = pageIdOf(pageParam);
   const signOut = useSignOut();
-
-  const focusMain = (event: MouseEvent<HTMLAnchorElement>) => {
-    event.preventDefault();
+  const setRegion = useCallback((next: string) => navigate(hrefOf(next, page === "user" ? "users" : page)), [page]);
+  const go = useCallback((next: string, params?: Record<string, string>) => {
+    navigate(hrefOf(region, next, params));
     document.getElementById("main")?.focus();
+  }, [region]);
+
+  const open = (event: MouseEvent<HTMLAnchorElement>, id: string) => {
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    go(id);
   };
 
   return (
@@ -52,17 +74,25 @@ export function Shell({ me }: { me: Me }) {
       </header>
       <div className="layout">
         <nav className="sidenav" aria-label="Console">
-          <p className="sidenav-title">Subscriptions</p>
-          <ul>
-            <li>
-              <a href={`?region=${encodeURIComponent(region)}`} aria-current="page" onClick={focusMain}>
-                Users &amp; Groups
-              </a>
-            </li>
-          </ul>
+          {(["Subscriptions", "Account"] as const).map((section) => (
+            <div key={section}>
+              <p className="sidenav-title">{section}</p>
+              <ul>
+                {pages
+                  .filter((p) => p.section === section)
+                  .map((p) => (
+                    <li key={p.id}>
+                      <a href={hrefOf(region, p.id)} aria-current={p.id === page || (page === "user" && p.id === "users") ? "page" : undefined} onClick={(e) => open(e, p.id)}>
+                        {p.label}
+                      </a>
+                    </li>
+                  ))}
+              </ul>
+            </div>
+          ))}
         </nav>
         <main id="main" className="content" tabIndex={-1}>
-          <ProfileArea region={region} onSwitchRegion={setRegion} canEdit={me.role !== "viewer"} />
+          <ProfileArea region={region} page={page} me={me} go={go} onSwitchRegion={setRegion} />
         </main>
       </div>
     </div>
@@ -90,9 +120,10 @@ function RegionSelect({ region, onChange }: { region: string; onChange: (region:
 }
 
 /** The region's profile, or the notice that there is none here ("you might be in the wrong region"). */
-function ProfileArea({ region, onSwitchRegion, canEdit }: { region: string; onSwitchRegion: (r: string) => void; canEdit: boolean }) {
+function ProfileArea({ region, page, me, go, onSwitchRegion }: { region: string; page: PageId; me: Me; go: ProfilePageProps["go"]; onSwitchRegion: (r: string) => void }) {
   const trpc = useTRPC();
   const byRegion = useQuery(trpc.profiles.byRegion.queryOptions({ region }));
+  const canEdit = me.role !== "viewer";
 
   if (byRegion.isPending) {
     return (
@@ -140,9 +171,49 @@ function ProfileArea({ region, onSwitchRegion, canEdit }: { region: string; onSw
           ) : (
             <p>Your account has no profile in any region yet.</p>
           )}
+          {me.role === "owner" && <CreateProfile region={region} />}
         </div>
       </>
     );
   }
-  return <UsersPage key={profile.id} profile={profile} canEdit={canEdit} />;
+  const props: ProfilePageProps = { profile, me, canEdit, go };
+  return (
+    <Suspense
+      fallback={
+        <p className="muted" role="status">
+          <span className="spinner" aria-hidden="true" /> Loading the page…
+        </p>
+      }
+    >
+      {page === "users" && <UsersPage key={profile.id} profile={profile} canEdit={canEdit} go={go} />}
+      {page === "user" && <UserPage key={profile.id} {...props} />}
+      {page === "overview" && <OverviewPage key={profile.id} {...props} />}
+      {page === "billing" && <BillingPage key={profile.id} {...props} />}
+      {page === "settings" && <SettingsPage key={profile.id} {...props} />}
+      {page === "audit" && <AuditPage key={profile.id} {...props} />}
+    </Suspense>
+  );
+}
+
+/** Owners open the account in this region (DESIGN.md §1: one profile per account and region). */
+function CreateProfile({ region }: { region: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const create = useMutation(
+    trpc.profiles.create.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries(trpc.profiles.pathFilter()),
+    }),
+  );
+  return (
+    <p className="alert-actions">
+      <button type="button" className="btn btn-primary" disabled={create.isPending} onClick={() => create.mutate({ region })}>
+        {create.isPending ? "Creating the profile…" : "Create a profile here"}
+      </button>
+      {create.isError && (
+        <span role="alert" className="field-error">
+          {errorMessage(create.error)}
+        </span>
+      )}
+    </p>
+  );
 }

@@ -13,10 +13,12 @@ interface Props {
   profile: { id: string; region: string; name: string };
   /** Viewers read only (DESIGN.md §1, "console admin"). */
   canEdit: boolean;
+  /** Opens another page of the console (a user's page). */
+  go: (page: string, params?: Record<string, string>) => void;
 }
 
 /** "Users & Groups", tab Users: the directory with each person's subscription in this profile. */
-export function UsersPage({ profile, canEdit }: Props) {
+export function UsersPage({ profile, canEdit, go: _go }: Props) {
   const tabId = useId();
   const panelId = useId();
   const [notice, setNotice] = useState<string | null>(null);

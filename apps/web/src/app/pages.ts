@@ -1,0 +1,24 @@
+import { lazy } from "react";
+
+/**
+ * The console's pages, by the `page` query parameter (so a page survives a reload and can be shared).
+ * Users & Groups is in the first bundle; the others load when first opened.
+ */
+export const pages = [
+  { id: "users", label: "Users & Groups", section: "Subscriptions" },
+  { id: "overview", label: "Subscriptions overview", section: "Subscriptions" },
+  { id: "billing", label: "Billing", section: "Account" },
+  { id: "settings", label: "Settings", section: "Account" },
+  { id: "audit", label: "Audit log", section: "Account" },
+] as const;
+
+export type PageId = (typeof pages)[number]["id"] | "user";
+
+export const pageIdOf = (value: string | null): PageId =>
+  value === "user" || pages.some((p) => p.id === value) ? (value as PageId) : "users";
+
+export const OverviewPage = lazy(() => import("../features/overview/OverviewPage").then((m) => ({ default: m.OverviewPage })));
+export const BillingPage = lazy(() => import("../features/billing/BillingPage").then((m) => ({ default: m.BillingPage })));
+export const SettingsPage = lazy(() => import("../features/settings/SettingsPage").then((m) => ({ default: m.SettingsPage })));
+export const AuditPage = lazy(() => import("../features/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
+export const UserPage = lazy(() => import("../features/user/UserPage").then((m) => ({ default: m.UserPage })));
