@@ -43,7 +43,8 @@ const [anyAccount] = await database.db.select({ id: accounts.id }).from(accounts
 let seededNow: { email: string; password: string } | null = null;
 if (seedWanted && !anyAccount) {
   const password = generatePassword();
-  await seedDemo(database.db, { catalog: defaultCatalog, now: clock.now(), adminEmail: demoAdminEmail, adminPassword: password });
+  // SEATDESK_DEMO_EXTRA_USERS=100000 adds that many plain directory users, to try the console at scale.
+  await seedDemo(database.db, { catalog: defaultCatalog, now: clock.now(), adminEmail: demoAdminEmail, adminPassword: password, extraUsers: Number(env.SEATDESK_DEMO_EXTRA_USERS ?? 0) });
   seededNow = { email: demoAdminEmail, password };
   if (credentialsFile) {
     mkdirSync(dataDir, { recursive: true });
@@ -51,7 +52,7 @@ if (seedWanted && !anyAccount) {
   }
 }
 
-const server = createServer(createApp({ database, clock, log, catalog: defaultCatalog, regions: defaultRegions }, { staticDir }));
+const server = createServer(createApp({ database, clock, sessionClock: systemClock, log, catalog: defaultCatalog, regions: defaultRegions }, { staticDir }));
 
 // The month close: inside this process on embedded PGlite (single-process), or with SEATDESK_SCHEDULER=1;
 // on PostgreSQL it is otherwise the worker's job (pnpm --filter @seatdesk/scheduler start).

@@ -173,3 +173,79 @@ describe("dashboard.summary", () => {
     expect((e as TRPCError).code).toBe("NOT_FOUND");
   });
 });
+
+describe("dashboard.activeUsersByDay", () => {
+  const none = { includedCc: 100, overageCc: 0, unbilledCc: 0 };
+
+  /**
+   * Seen on 1 March 2026 at 06:00: the 30-day window starts on 31 January, so it spans three periods.
+   * 0: usage on 30 Jan 23:59 (before the window), 31 Jan 00:00 (its first instant), twice on 14 Feb, and on 1 Mar 05:00.
+   * 1: usage on 14 Feb; signed in on 20 Feb (last activity with no event).
+   * 2: subscribed, never active. 3: not subscribed.
+   */
+  async function marchProfile() {
+    const t = await makeTenant(h, { users: 4 });
+    const u = t.userIds as [string, string, string, string];
+    await subscribeAt(h, t, [u[0], u[1], u[2]], "pro", at("2026-01-02T09:00:00Z"));
+    await recordUsage(h, t, u[0], at("2026-01-30T23:59:59.999Z"), none);
+    await recordUsage(h, t, u[0], at("2026-01-31T00:00:00Z"), none);
+    await recordUsage(h, t, u[1], at("2026-02-14T09:00:00Z"), none, "cli");
+    await recordUsage(h, t, u[0], at("2026-02-14T10:00:00Z"), none);
+    await recordUsage(h, t, u[0], at("2026-02-14T11:00:00Z"), none, "cli");
+    await activateAt(h, t, [u[1]], at("2026-02-20T08:00:00Z"));
+    await recordUsage(h, t, u[0], at("2026-03-01T05:00:00Z"), none);
+    h.clock.set(at("2026-03-01T06:00:00Z"));
+    return t;
+  }
+
+  it("counts distinct users with usage or last activity on each UTC day of the window, across periods, zeros included", async () => {
+    const t = await marchProfile();
+    const series = await callerAs(h, t.admins.viewer).dashboard.activeUsersByDay({ profileId: t.profileId });
+    expect(series.from).toBe("2026-01-31T00:00:00.000Z");
+    expect(series.to).toBe("2026-03-01T06:00:00.000Z");
+    expect(series.days).toHaveLength(30);
+    expect(series.days[0]!.day).toBe("2026-01-31");
+    expect(series.days.at(-1)!.day).toBe("2026-03-01");
+    // Consecutive days, no gaps, over February's 28 days.
+    expect(series.days.map((d) => d.day)).toEqual(Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2026, 0, 31 + i)).toISOString().slice(0, 10)));
+    const nonZero = Object.fromEntries(series.days.filter((d) => d.users > 0).map((d) => [d.day, d.users]));
+    expect(nonZero).toEqual({ "2026-01-31": 1, "2026-02-14": 2, "2026-02-20": 1, "2026-03-01": 1 });
+  });
+
+  it("takes a shorter window, and counts nothing after now", async () => {
+    const t = await marchProfile();
+    const api = callerAs(h, t.admins.owner);
+    const week = await api.dashboard.activeUsersByDay({ profileId: t.profileId, days: 7 });
+    expect(week.days.map((d) => [d.day, d.users])).toEqual([
+      ["2026-02-23", 0],
+      ["2026-02-24", 0],
+      ["2026-02-25", 0],
+      ["2026-02-26", 0],
+      ["2026-02-27", 0],
+      ["2026-02-28", 0],
+      ["2026-03-01", 1],
+    ]);
+    // At 04:59 on the 1st, the 05:00 event has not happened yet.
+    h.clock.set(at("2026-03-01T04:59:00Z"));
+    expect((await api.dashboard.activeUsersByDay({ profileId: t.profileId, days: 1 })).days).toEqual([{ day: "2026-03-01", users: 0 }]);
+  });
+
+  it("refuses a window of 0 or more than 90 days, and reading writes nothing", async () => {
+    const t = await makeTenant(h, { users: 1 });
+    const api = callerAs(h, t.admins.viewer);
+    const before = await writeCounts(h, t.accountId);
+    const empty = await api.dashboard.activeUsersByDay({ profileId: t.profileId });
+    expect(empty.days.every((d) => d.users === 0)).toBe(true);
+    expect(empty.days.at(-1)!.day).toBe("2026-01-08");
+    for (const days of [0, 91, 1.5]) {
+      const e = await api.dashboard.activeUsersByDay({ profileId: t.profileId, days }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(e, String(days)).toBeInstanceOf(TRPCError);
+      expect((e as TRPCError).code).toBe("BAD_REQUEST");
+      expect((e as TRPCError).message).toMatch(/^days: /);
+    }
+    expect(await writeCounts(h, t.accountId)).toEqual(before);
+  });
+});

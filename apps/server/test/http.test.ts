@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixedClock } from "../src/clock";
 import { createApp } from "../src/http/app";
 import { makeTenant, openHarness, testPassword, type Harness, type Tenant } from "./harness";
 
@@ -111,6 +112,24 @@ describe("HTTP surface", () => {
     const theirChange = await post("subscriptions.subscribe", { profileId: other.profileId, userIds: other.userIds, tier: "pro" }, { cookie: await signIn(t.admins.admin.email) });
     expect(theirChange.status).toBe(404);
     expect((await list(t.profileId, "seatdesk_session=not-a-session")).status).toBe(401);
+  });
+
+  it("moving the test clock a month does not sign anyone out: sessions expire by the session clock", async () => {
+    const sessionClock = fixedClock(h.clock.now());
+    const billingClock = fixedClock(h.clock.now());
+    const own = createServer(createApp({ ...h.deps, clock: billingClock, sessionClock }));
+    await new Promise<void>((resolve) => own.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(own.address() as AddressInfo).port}`;
+    try {
+      const res = await fetch(`${url}/trpc/session.signIn`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: t.admins.viewer.email, password: testPassword }) });
+      const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+      billingClock.set(new Date(billingClock.now().getTime() + 40 * 86_400_000));
+      expect((await fetch(`${url}/trpc/session.me`, { headers: { cookie } })).status).toBe(200);
+      sessionClock.set(new Date(sessionClock.now().getTime() + 13 * 3_600_000));
+      expect((await fetch(`${url}/trpc/session.me`, { headers: { cookie } })).status).toBe(401);
+    } finally {
+      await new Promise((resolve) => own.close(resolve));
+    }
   });
 
   it("refuses oversized batches", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { callerAs, makeTenant, openHarness, type Harness, type Tenant } from "./harness";
+import { activateAt, callerAs, makeTenant, openHarness, recordUsage, subscribeAt, testNow, type Harness, type Tenant } from "./harness";
 
 let h: Harness;
 let t: Tenant;
@@ -35,6 +35,56 @@ describe("subscriptions.list (the Users tab)", () => {
     expect(byEmail.rows.map((r) => r.displayName)).toEqual(["User 00007"]);
     expect((await api.subscriptions.list({ profileId: t.profileId, search: "%" })).rows).toEqual([]);
     expect((await api.subscriptions.list({ profileId: t.profileId, search: "user_" })).rows).toEqual([]);
+  });
+
+  it("pages Z to A with order desc, the same people in reverse", async () => {
+    const api = callerAs(h, t.admins.viewer);
+    const names = async (order: "asc" | "desc") => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Awaited<ReturnType<typeof api.subscriptions.list>> = await api.subscriptions.list({ profileId: t.profileId, cursor, order, limit: 35 });
+        seen.push(...page.rows.map((r) => r.displayName));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const asc = await names("asc");
+    expect(asc).toHaveLength(120);
+    expect(await names("desc")).toEqual([...asc].reverse());
+  });
+
+  it("filters to users with overage this month, and to users with a change scheduled for the 1st", async () => {
+    const f = await makeTenant(h, { users: 5 });
+    const owner = callerAs(h, f.admins.owner);
+    const [over, down] = f.userIds as [string, string];
+    await subscribeAt(h, f, f.userIds.slice(0, 3), "pro_plus", testNow);
+    await activateAt(h, f, f.userIds.slice(0, 3), testNow);
+    await recordUsage(h, f, over, testNow, { includedCc: 200_000, overageCc: 5_000, unbilledCc: 0 });
+    await owner.subscriptions.changePlan({ profileId: f.profileId, userIds: [down], tier: "pro" });
+    const ids = async (filter: { overage?: boolean; scheduled?: boolean; search?: string }) =>
+      (await owner.subscriptions.list({ profileId: f.profileId, ...filter })).rows.map((r) => r.userId);
+    expect(await ids({ overage: true })).toEqual([over]);
+    expect(await ids({ scheduled: true })).toEqual([down]);
+    expect(await ids({ overage: true, scheduled: true })).toEqual([]);
+    // The same filters inside a search (the bounded walk joins the subscription only when a filter needs it).
+    expect(await ids({ scheduled: true, search: "user" })).toEqual([down]);
+  });
+
+  it("a user's page: their row, this month's charge so far, their notices; another account's user is NOT_FOUND", async () => {
+    const f = await makeTenant(h, { users: 2 });
+    const [u] = f.userIds as [string];
+    await subscribeAt(h, f, [u], "pro", testNow);
+    await recordUsage(h, f, u, testNow, { includedCc: 100_000, overageCc: 2_500, unbilledCc: 0 });
+    const api = callerAs(h, f.admins.viewer);
+    const page = await api.subscriptions.user({ profileId: f.profileId, userId: u });
+    expect(page.row).toMatchObject({ userId: u, tier: "pro", status: "active", usage: { usedCc: 102_500, overageCc: 2_500 } });
+    expect(page.charge).toMatchObject({ feeTier: "pro", feeCents: 2_000, overageCents: 100, totalCents: 2_100 });
+    expect(page.periodId).toBe("2026-01");
+    expect(Array.isArray(page.notices)).toBe(true);
+    const unsubscribed = await api.subscriptions.user({ profileId: f.profileId, userId: f.userIds[1]! });
+    expect(unsubscribed).toMatchObject({ row: { status: null, usage: null }, charge: null });
+    await expect(api.subscriptions.user({ profileId: f.profileId, userId: t.userIds[0]! })).rejects.toMatchObject({ code: "NOT_FOUND", message: /^userId: / });
   });
 
   it("refuses a cursor it did not give out", async () => {
@@ -97,6 +147,21 @@ describe("at 100,000 users", () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(expected);
+  });
+
+  it("a search pages Z to A too, across the walk and the trigram index", async () => {
+    const api = callerAs(h, big.admins.viewer);
+    const collect = async (order: "asc" | "desc") => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Awaited<ReturnType<typeof api.subscriptions.list>> = await api.subscriptions.list({ profileId: big.profileId, search: "199", cursor, order });
+        seen.push(...page.rows.map((r) => r.displayName));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    expect(await collect("desc")).toEqual((await collect("asc")).reverse());
   });
 
   it("a search uses the trigram index", async () => {

@@ -37,9 +37,9 @@ export interface Console {
  * A fresh server on embedded PGlite with the seeded demo, and a fresh Chromium profile on it
  * (1280 × 800). For a test file's beforeAll; close() in afterAll.
  */
-export async function openConsole(viewport = { width: 1280, height: 800 }): Promise<Console> {
+export async function openConsole(viewport = { width: 1280, height: 800 }, serverEnv: Record<string, string> = {}): Promise<Console> {
   mkdirSync(shotsDir, { recursive: true });
-  const server = await startServer();
+  const server = await startServer(180_000, serverEnv);
   const profileDir = mkdtempSync(join(tmpdir(), "seatdesk-chromium-"));
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath,

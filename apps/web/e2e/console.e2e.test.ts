@@ -48,7 +48,7 @@ const settledTable = () => page.locator('table[aria-busy="false"]');
 async function shownRows(): Promise<ShownRow[]> {
   await settledTable().waitFor();
   return usersTable()
-    .locator("tbody tr")
+    .locator("tbody tr:has(.name)")
     .evaluateAll((rows) =>
       rows.map((tr) => {
         const cells = tr.querySelectorAll("td");
@@ -134,15 +134,20 @@ describe("Seatdesk console", () => {
     expect(await nav.getByRole("link", { name: "Users & Groups" }).getAttribute("aria-current")).toBe("page");
   });
 
-  it("lists the seeded users on the Users tab, 50 to a page, with status badges", async () => {
+  it("lists the seeded users on the Users tab, 100 at a time, with only the rows in view in the page", async () => {
     const tab = page.getByRole("tab", { name: "Users" });
     expect(await tab.getAttribute("aria-selected")).toBe("true");
-    await expect.poll(async () => (await shownRows()).length, patiently).toBe(50);
+    await page.getByText("100+ users").waitFor();
+    const rendered = (await shownRows()).length;
+    // Virtualized: the rows in view and a few around them, not all 100 loaded.
+    expect(rendered).toBeGreaterThan(5);
+    expect(rendered).toBeLessThan(60);
 
-    const headers = await usersTable().getByRole("columnheader").allInnerTexts();
-    expect(headers.map((h) => h.trim())).toEqual(["", "Name", "Tier", "Status", "Scheduled change", "Last active"]);
-    expect(await usersTable().getByRole("columnheader").first().getByRole("checkbox", { name: "Select all users on this page" }).count()).toBe(1);
-    expect(await usersTable().getByRole("rowheader").count()).toBe(50);
+    const headers = (await usersTable().getByRole("columnheader").allInnerTexts()).map((h) => h.trim());
+    expect(headers.slice(2)).toEqual(["Tier", "Status", "Scheduled change", "Credits this month", "Last active", "Actions"]);
+    expect(headers[1]).toMatch(/^Name/);
+    expect(await usersTable().getByRole("columnheader", { name: /Name/ }).getAttribute("aria-sort")).toBe("ascending");
+    expect(await usersTable().getByRole("checkbox", { name: "Select all loaded users" }).count()).toBe(1);
 
     const rows = await shownRows();
     for (const row of rows) {
@@ -152,14 +157,11 @@ describe("Seatdesk console", () => {
     }
     // The demo's statuses: most have one, and an Active person has a last-active time in UTC.
     const active = rows.find((r) => r.status === "Active");
-    expect(active, "an Active user on page 1").toBeDefined();
+    expect(active, "an Active user in view").toBeDefined();
     expect(active!.text).toMatch(/[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2} UTC/);
     expect(rows.some((r) => r.status === "Not subscribed")).toBe(true);
-    expect(["Pro", "Pro+", "Power"]).toContain(active!.tier);
+    expect(["Pro", "Pro+", "Power"]).toContain(active!.tier.split("\n")[0]);
 
-    expect(await page.getByText("Page 1", { exact: true }).isVisible()).toBe(true);
-    expect(await page.getByRole("button", { name: "‹ Previous" }).isDisabled()).toBe(true);
-    expect(await page.getByRole("button", { name: "Next ›" }).isEnabled()).toBe(true);
     expect(await page.getByRole("button", { name: "Subscribe", exact: true }).isDisabled()).toBe(true);
     await shot("users-tab.png");
   });
@@ -181,31 +183,35 @@ describe("Seatdesk console", () => {
     const found = await shownRows();
     expect(found.length).toBeLessThan(50);
     expect(found.map((r) => r.email)).toContain(first.email);
-    expect(await page.getByRole("button", { name: "Next ›" }).isDisabled()).toBe(true);
 
     await search.fill("no-such-person-xyz");
     await usersTable().getByText("No users match “no-such-person-xyz”.").waitFor();
     expect(await usersTable().getByRole("rowheader").count()).toBe(0);
 
     await search.fill("");
-    await expect.poll(async () => (await shownRows()).length, patiently).toBe(50);
-    expect((await shownRows())[0]!.email).toBe(first.email);
+    await page.getByText("100+ users").waitFor();
+    await expect.poll(async () => (await shownRows())[0]?.email, patiently).toBe(first.email);
   });
 
-  it("pages forward with Next and back with Previous", async () => {
-    const page1 = await shownRows();
-    await page.getByRole("button", { name: "Next ›" }).click();
-    await page.getByText("Page 2", { exact: true }).waitFor();
-    await expect.poll(async () => (await shownRows())[0]?.email, patiently).not.toBe(page1[0]!.email);
-    const page2 = await shownRows();
-    expect(page2.length).toBeGreaterThan(0);
-    const onPage1 = new Set(page1.map((r) => r.email));
-    expect(page2.filter((r) => onPage1.has(r.email))).toEqual([]);
-    expect(await page.getByRole("button", { name: "‹ Previous" }).isEnabled()).toBe(true);
+  it("scrolling loads the next pages as it goes, keeps the page light, and sorts Z to A", async () => {
+    const first = (await shownRows())[0]!;
+    const scroller = page.locator(".table-scroll");
+    await expect
+      .poll(async () => {
+        await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+        return page.getByText("240 users", { exact: true }).count();
+      }, patiently)
+      .toBe(1);
+    const atEnd = await shownRows();
+    expect(atEnd.length).toBeLessThan(60);
+    expect(atEnd.map((r) => r.email)).not.toContain(first.email);
+    expect(atEnd.at(-1)!.name.localeCompare(first.name)).toBeGreaterThan(0);
 
-    await page.getByRole("button", { name: "‹ Previous" }).click();
-    await page.getByText("Page 1", { exact: true }).waitFor();
-    await expect.poll(async () => (await shownRows()).map((r) => r.email), patiently).toEqual(page1.map((r) => r.email));
+    await usersTable().getByRole("button", { name: /^Name/ }).click();
+    await expect.poll(async () => usersTable().getByRole("columnheader", { name: /Name/ }).getAttribute("aria-sort"), patiently).toBe("descending");
+    await expect.poll(async () => (await shownRows())[0]?.name.localeCompare(first.name) ?? 0, patiently).toBeGreaterThan(0);
+    await usersTable().getByRole("button", { name: /^Name/ }).click();
+    await expect.poll(async () => (await shownRows())[0]?.email, patiently).toBe(first.email);
   });
 
   it("subscribes a person who is not subscribed to Pro+, who then shows as Pending", async () => {
@@ -282,7 +288,7 @@ describe("Seatdesk console", () => {
     await shot("no-profile.png");
 
     await page.getByRole("button", { name: "Switch to us-east-1" }).click();
-    await expect.poll(async () => (await shownRows()).length, patiently).toBe(50);
+    await expect.poll(async () => (await shownRows()).length, patiently).toBeGreaterThan(5);
     expect(new URL(page.url()).searchParams.get("region")).toBe("us-east-1");
     expect(await page.getByRole("combobox", { name: "Region" }).inputValue()).toBe("us-east-1");
   });

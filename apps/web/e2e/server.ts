@@ -39,10 +39,10 @@ function exited(child: ChildProcess): Promise<void> {
  * The real server (`src/main.ts` through tsx) on a free port, with a fresh data folder, so the
  * demo is seeded from scratch and nothing is left behind. Waits for /healthz.
  */
-export async function startServer(timeoutMs = 100_000): Promise<RunningServer> {
+export async function startServer(timeoutMs = 100_000, extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "seatdesk-e2e-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SEATDESK_DATA_DIR: dataDir, INIT_CWD: serverDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SEATDESK_DATA_DIR: dataDir, INIT_CWD: serverDir, ...extraEnv };
   // E2E_DIST: a build in another folder (`vite build --outDir …`), so two builds never race over dist/.
   if (process.env.E2E_DIST) env.SEATDESK_STATIC_DIR = process.env.E2E_DIST;
   // Embedded PGlite, always: a DATABASE_URL from the caller's shell must not point the test at a real database.

@@ -1,5 +1,5 @@
 import { Faker, en } from "@faker-js/faker";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { periodOf, type Catalog, type TierId } from "@seatdesk/domain";
 import { accounts, assignments, consoleAdmins, directoryGroups, directoryUsers, groupMembers, profiles, subscriptions, type Db } from "@seatdesk/db";
 import { hashPassword } from "../auth/password";
@@ -29,7 +29,16 @@ const groupPlan: { name: string; share: number; tier: TierId | null }[] = [
  */
 export async function seedDemo(
   db: Db,
-  options: { catalog: Catalog; now: Date; adminEmail: string; adminPassword: string; users?: number; seed?: number },
+  options: {
+    catalog: Catalog;
+    now: Date;
+    adminEmail: string;
+    adminPassword: string;
+    users?: number;
+    seed?: number;
+    /** More people in the directory, generated in SQL ("Person 000001"…), to try the console at scale. */
+    extraUsers?: number;
+  },
 ): Promise<DemoSeed> {
   const faker = new Faker({ locale: [en] });
   faker.seed(options.seed ?? 20260108);
@@ -98,6 +107,14 @@ export async function seedDemo(
     if (canceled.length > 0) {
       await tx.delete(assignments).where(and(eq(assignments.accountId, accountId), inArray(assignments.userId, canceled)));
       await reconcileUsers(tx, options.catalog, ref, canceled, now);
+    }
+    const extra = Math.max(0, Math.floor(options.extraUsers ?? 0));
+    if (extra > 0) {
+      await tx.execute(sql`
+        insert into directory_users (account_id, user_name, email, display_name, created_at)
+        select ${accountId}::uuid, 'person' || g || '@northwind.example', 'person' || g || '@northwind.example', 'Person ' || lpad(g::text, 6, '0'), ${now.toISOString()}::timestamptz
+        from generate_series(1, ${extra}::int) g`);
+      await tx.execute(sql`analyze directory_users`);
     }
     return { accountId, profileId: profile.id, adminEmail: options.adminEmail };
   });

@@ -1,6 +1,7 @@
+import { z } from "zod";
 import { periodOf } from "@seatdesk/domain";
 import { inSnapshot } from "../services/billing";
-import { dashboardSummary } from "../services/dashboard";
+import { activeUsersByDay, dashboardSummary } from "../services/dashboard";
 import { toWire } from "../wire";
 import { profileProcedure, router } from "../trpc/init";
 
@@ -13,5 +14,14 @@ export const dashboardRouter = router({
     const now = ctx.clock.now();
     const summary = await inSnapshot(ctx.database.db, (tx) => dashboardSummary(tx, ctx.catalog, ctx.profile, periodOf(now), now));
     return toWire(summary);
+  }),
+
+  /**
+   * Active users over time: for each of the last `days` UTC days (30 by default, today included), the users
+   * with usage that day or whose last activity fell on it.
+   */
+  activeUsersByDay: profileProcedure.input(z.object({ days: z.number().int().min(1).max(90).default(30) })).query(async ({ ctx, input }) => {
+    const now = ctx.clock.now();
+    return toWire(await activeUsersByDay(ctx.database.db, ctx.profile, now, input.days));
   }),
 });

@@ -28,7 +28,7 @@ export const sessionRouter = router({
     const [admin] = await db.select().from(consoleAdmins).where(eq(sql`lower(${consoleAdmins.email})`, input.email.toLowerCase()));
     const ok = await verifyPassword(input.password, admin?.passwordHash ?? (await decoyHash));
     if (!admin || !ok) throw new TRPCError({ code: "UNAUTHORIZED", message: "E-mail or password is wrong" });
-    const now = ctx.clock.now();
+    const now = (ctx.sessionClock ?? ctx.clock).now();
     // Rotation: a sign-in always makes a new session; any session the browser had is ended.
     if (ctx.sessionToken) await deleteSession(db, ctx.sessionToken);
     await dropExpiredSessions(db, admin.id, now);
@@ -84,7 +84,7 @@ export const sessionRouter = router({
         .delete(consoleSessions)
         .where(and(eq(consoleSessions.accountId, ctx.accountId), eq(consoleSessions.adminId, ctx.session.adminId)))
         .returning({ tokenHash: consoleSessions.tokenHash });
-      const fresh = ctx.sessionToken ? await createSession(tx, ctx.accountId, ctx.session.adminId, now) : null;
+      const fresh = ctx.sessionToken ? await createSession(tx, ctx.accountId, ctx.session.adminId, (ctx.sessionClock ?? ctx.clock).now()) : null;
       // The audit entry says that the password changed and how many sessions ended (the current one among them); never the password or its hash.
       await recordAudit(
         tx,

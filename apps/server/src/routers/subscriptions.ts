@@ -1,11 +1,14 @@
 import { TRPCError } from "@trpc/server";
+import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { inForce, tierIds, type ChangeOutcome, type TierId } from "@seatdesk/domain";
+import { computeCharge, inForce, ledgerFor, periodOf, tierIds, type ChangeOutcome, type TierId } from "@seatdesk/domain";
+import { notices, subscriptions } from "@seatdesk/db";
 import { adminActor, recordAudit, type AuditEntry } from "../services/audit";
 import { userListStatuses } from "../services/effective-sql";
 import { listGroupsTab } from "../services/groups-tab";
+import { loadLedgers } from "../services/ledgers";
 import { previewTargets } from "../services/preview";
-import { reconcileUsers, type UserChange } from "../services/reconcile";
+import { reconcileUsers, toDomain, type UserChange } from "../services/reconcile";
 import { affectedUsers, currentAssignments, resolveTargets, targetsInput, targetsSchema, writeAssignments, type ResolvedTargets } from "../services/targets";
 import { decodeCursor, listUsersTab } from "../services/users-tab";
 import type { Context } from "../trpc/context";
@@ -117,7 +120,18 @@ async function changeAssignments(
 export const subscriptionsRouter = router({
   /** The Users tab: one row per directory user, their subscription in this profile, where the tier comes from, this month's credits. */
   list: profileProcedure
-    .input(pageInput.extend({ status: z.enum(userListStatuses).optional(), tier: z.enum(tierIds).optional() }))
+    .input(
+      pageInput.extend({
+        status: z.enum(userListStatuses).optional(),
+        tier: z.enum(tierIds).optional(),
+        /** Only users with overage this month. */
+        overage: z.boolean().optional(),
+        /** Only users with a change scheduled for the 1st. */
+        scheduled: z.boolean().optional(),
+        /** Name order: "asc" (A to Z, the default) or "desc". */
+        order: z.enum(["asc", "desc"]).optional(),
+      }),
+    )
     .query(({ ctx, input }) =>
       // Already in wire form (instants as ISO strings): the hot read skips a JSON round trip.
       listUsersTab(ctx.database.db, ctx.catalog, {
@@ -126,11 +140,45 @@ export const subscriptionsRouter = router({
         search: input.search,
         status: input.status,
         tier: input.tier,
+        overage: input.overage,
+        scheduled: input.scheduled,
+        order: input.order,
         after: cursorOf(input.cursor),
         limit: input.limit,
         now: ctx.clock.now(),
       }),
     ),
+
+  /**
+   * One user's page: their Users-tab row (tier and where it comes from, status, last active, this month's
+   * credits), this month's charge so far, and their notices, newest first.
+   */
+  user: profileProcedure.input(z.object({ userId: z.uuid() })).query(async ({ ctx, input }) => {
+    const now = ctx.clock.now();
+    const page = await listUsersTab(ctx.database.db, ctx.catalog, { accountId: ctx.accountId, profileId: ctx.profile.id, userId: input.userId, limit: 1, now });
+    const row = page.rows[0];
+    if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "userId: no such user in this account" });
+    const period = periodOf(now);
+    const [stored] = await ctx.database.db
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.accountId, ctx.accountId), eq(subscriptions.profileId, ctx.profile.id), eq(subscriptions.userId, input.userId)));
+    const ledgers = await loadLedgers(ctx.database.db, ctx.accountId, ctx.profile.id, period, [input.userId]);
+    const ledger = ledgers.get(input.userId) ?? (stored ? ledgerFor(period, toDomain(stored), null) : null);
+    const charge = ledger ? computeCharge(ctx.catalog, ledger, period, ctx.profile.firstMonth) : null;
+    const userNotices = await ctx.database.db
+      .select({ id: notices.id, period: notices.period, kind: notices.kind, detail: notices.detail, createdAt: notices.createdAt })
+      .from(notices)
+      .where(and(eq(notices.accountId, ctx.accountId), eq(notices.profileId, ctx.profile.id), eq(notices.userId, input.userId)))
+      .orderBy(desc(notices.createdAt))
+      .limit(50);
+    return {
+      row,
+      periodId: period.id,
+      charge: charge && (charge.feeCents > 0 || charge.overageCents > 0 || charge.feeTier) ? { ...charge, totalCents: charge.feeCents + charge.overageCents } : null,
+      notices: toWire(userNotices),
+    };
+  }),
 
   /** The Groups tab: groups with the tier assigned in this profile, members and subscribed members. */
   listGroups: profileProcedure.input(pageInput.extend({ assignedOnly: z.boolean().optional() })).query(async ({ ctx, input }) =>

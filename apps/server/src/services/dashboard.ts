@@ -1,6 +1,6 @@
 import { and, count, eq, sql } from "drizzle-orm";
-import { subscriptionStatuses, type Catalog, type Period, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { subscriptionMonths, subscriptions, usageEvents, type Executor } from "@seatdesk/db";
+import { nextPeriod, periodOf, subscriptionStatuses, type Catalog, type Period, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
+import { rowsOf, subscriptionMonths, subscriptions, usageEvents, type Executor } from "@seatdesk/db";
 import { loadBudgetUsedCc, overageAgainstBudget, type OverageAgainstBudget } from "./billing";
 import { currentSubscription, tierInForce } from "./effective-sql";
 
@@ -155,5 +155,57 @@ export async function dashboardSummary(
       byClient: clientRows.sort((a, b) => b.usedCc - a.usedCc || (a.client < b.client ? -1 : 1)),
     },
     overage: overageAgainstBudget(catalog, { overageCc, budgetCents: profile.budgetCents, budgetUsedCc }),
+  };
+}
+
+export interface ActiveUsersByDay {
+  /** The first instant counted: 00:00 UTC on the first day of the series. */
+  from: Date;
+  /** The last instant counted: now. */
+  to: Date;
+  /** One entry per UTC calendar day, oldest first; the last is today (so far). */
+  days: { day: string; users: number }[];
+}
+
+const dayMs = 86_400_000;
+const isoDay = (instant: Date) => instant.toISOString().slice(0, 10);
+
+/**
+ * Users of this profile active on each of the last `days` UTC days, today included up to `now`: distinct
+ * users with a usage event that day, or whose last activity (sign-in or usage: DESIGN.md §2 "Usage") falls
+ * on it. Earlier sign-ins leave no trace, so a day's count is a floor for sign-ins without usage.
+ * Two indexed scans bounded by the window's periods, whatever the number of users; one grouped answer.
+ */
+export async function activeUsersByDay(db: Executor, profile: { accountId: string; id: string }, now: Date, days: number): Promise<ActiveUsersByDay> {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const from = new Date(today - (days - 1) * dayMs);
+  // Usage events are keyed by period (usage_events_period_idx): name every period the window touches.
+  const periods: string[] = [];
+  for (let p = periodOf(from); p.start.getTime() <= now.getTime(); p = nextPeriod(p)) periods.push(p.id);
+  const fromIso = from.toISOString();
+  const toIso = now.toISOString();
+  const result = await db.execute(sql`
+    select to_char(at at time zone 'UTC', 'YYYY-MM-DD') as day, count(distinct user_id)::int as users
+    from (
+      select ${usageEvents.userId} as user_id, ${usageEvents.occurredAt} as at
+      from ${usageEvents}
+      where ${usageEvents.accountId} = ${profile.accountId} and ${usageEvents.profileId} = ${profile.id}
+        and ${usageEvents.period} in (${sql.join(periods.map((id) => sql`${id}`), sql`, `)})
+        and ${usageEvents.occurredAt} >= ${fromIso}::timestamptz and ${usageEvents.occurredAt} <= ${toIso}::timestamptz
+      union all
+      select ${subscriptions.userId}, ${subscriptions.lastActiveAt}
+      from ${subscriptions}
+      where ${subscriptions.accountId} = ${profile.accountId} and ${subscriptions.profileId} = ${profile.id}
+        and ${subscriptions.lastActiveAt} >= ${fromIso}::timestamptz and ${subscriptions.lastActiveAt} <= ${toIso}::timestamptz
+    ) activity
+    group by 1`);
+  const counts = new Map(rowsOf<{ day: string; users: number }>(result).map((r) => [r.day, Number(r.users)]));
+  return {
+    from,
+    to: now,
+    days: Array.from({ length: days }, (_, i) => {
+      const day = isoDay(new Date(from.getTime() + i * dayMs));
+      return { day, users: counts.get(day) ?? 0 };
+    }),
   };
 }

@@ -99,6 +99,14 @@ export async function listUsersTab(
     search?: string | undefined;
     status?: UserListStatus | undefined;
     tier?: TierId | undefined;
+    /** Only users with overage this month (true). */
+    overage?: boolean | undefined;
+    /** Only users with a change scheduled for the 1st (true). */
+    scheduled?: boolean | undefined;
+    /** Name order, A to Z (default) or Z to A. */
+    order?: "asc" | "desc" | undefined;
+    /** One user's row only (the user's page). */
+    userId?: string | undefined;
     after?: [string, string] | null;
     limit: number;
     now: Date;
@@ -107,13 +115,22 @@ export async function listUsersTab(
   const period = periodOf(params.now);
   const search = params.search?.trim().toLowerCase() ?? "";
   const pattern = `%${likeEscape(search)}%`;
-  const after = params.after ?? start;
+  const desc = params.order === "desc";
+  const keyset: Keyset = { cmp: sql.raw(desc ? "<" : ">"), dir: sql.raw(desc ? "desc" : "asc"), back: sql.raw(desc ? "asc" : "desc") };
+  // The first page has no cursor; Z to A starts where no name sorts after it.
+  const after = params.after ?? (desc ? null : start);
   const want = params.limit + 1;
   const filters: SQL[] = [];
   if (params.status) filters.push(statusFilter(params.status, params.now));
   if (params.tier) filters.push(sql`${subscriptions.userId} is not null and ${statusFilter("subscribed", params.now)} and ${tierInForce(params.now)} = ${params.tier}`);
   const shortSearch = search.length > 0 && search.length < trigramMinLength;
   if (shortSearch) filters.push(sql`directory_users.search_text like ${pattern}`);
+  if (params.overage) {
+    filters.push(sql`exists (select 1 from subscription_months m where m.account_id = directory_users.account_id and m.profile_id = ${params.profileId}::uuid
+      and m.period = ${period.id} and m.user_id = directory_users.id and m.overage_cc > 0)`);
+  }
+  if (params.userId) filters.push(sql`directory_users.id = ${params.userId}::uuid`);
+  if (params.scheduled) filters.push(sql`(${subscriptions.scheduledTier} is not null and ${subscriptions.scheduledAt} > ${params.now.toISOString()}::timestamptz)`);
   const extra = filters.length ? sql`and ${sql.join(filters, sql` and `)}` : sql``;
   const subJoin = sql`left join subscriptions on subscriptions.account_id = directory_users.account_id
     and subscriptions.profile_id = ${params.profileId}::uuid and subscriptions.user_id = directory_users.id`;
@@ -136,17 +153,21 @@ export async function listUsersTab(
       where gm.account_id = directory_users.account_id and gm.user_id = directory_users.id
     ) c) as covers`;
 
-  const shape = `${params.status ?? ""}.${params.tier ? "tier" : ""}.${shortSearch ? "like" : ""}`;
+  const shape = [params.status ?? "", params.tier ? "tier" : "", shortSearch ? "like" : "", params.overage ? "over" : "", params.scheduled ? "sched" : "", params.userId ? "user" : "", desc ? "desc" : "", after ? "" : "first"].join(".");
+  const from = (table: SQL) => (after ? sql`and (${table}.display_name, ${table}.id) ${keyset.cmp} (${after[0]}::text, ${after[1]}::uuid)` : sql``);
   const rows =
     search.length >= trigramMinLength
-      ? await runPrepared<PageRow>(db, `users_tab_search.${shape}`, searchStatement({ accountId: params.accountId, after, want, pattern, filtered: filters.length > 0, extra, subJoin, ledgerJoin, columns }))
+      ? await runPrepared<PageRow>(
+          db,
+          `users_tab_search.${shape}`,
+          searchStatement({ accountId: params.accountId, from, keyset, want, pattern, filtered: filters.length > 0, extra, subJoin, ledgerJoin, columns }),
+        )
       : await runPrepared<PageRow>(
           db,
           `users_tab_page.${shape}`,
           sql`select ${columns} from directory_users ${subJoin} ${ledgerJoin}
-            where directory_users.account_id = ${params.accountId}::uuid and directory_users.deleted_at is null
-              and (directory_users.display_name, directory_users.id) > (${after[0]}::text, ${after[1]}::uuid) ${extra}
-            order by directory_users.display_name, directory_users.id limit ${want}::int`,
+            where directory_users.account_id = ${params.accountId}::uuid and directory_users.deleted_at is null ${from(sql.raw("directory_users"))} ${extra}
+            order by directory_users.display_name ${keyset.dir}, directory_users.id ${keyset.dir} limit ${want}::int`,
         );
 
   const page = rows.slice(0, params.limit).map((row) => toRow(row, catalog, period, params.now));
@@ -223,9 +244,18 @@ function toRow(row: PageRow, catalog: Catalog, period: Period, now: Date): Wire<
  * PostgreSQL evaluates `rest`'s uncorrelated conditions once, before reading `hits`: when the walk
  * filled the page, the trigram index is never touched.
  */
+/** Which way a page reads the name index: `cmp` the cursor comparison, `dir` the order, `back` the other way. */
+interface Keyset {
+  cmp: SQL;
+  dir: SQL;
+  back: SQL;
+}
+
 function searchStatement(p: {
   accountId: string;
-  after: [string, string];
+  /** The cursor condition on a table's (display_name, id), empty on the first page. */
+  from: (table: SQL) => SQL;
+  keyset: Keyset;
   want: number;
   pattern: string;
   filtered: boolean;
@@ -240,24 +270,24 @@ function searchStatement(p: {
   return sql`
     with bounded as materialized (
       select account_id, id, display_name, search_text from directory_users
-      where account_id = ${p.accountId}::uuid and deleted_at is null and (display_name, id) > (${p.after[0]}::text, ${p.after[1]}::uuid)
-      order by display_name, id limit ${searchWalkBudget}::int
+      where account_id = ${p.accountId}::uuid and deleted_at is null ${p.from(sql.raw("directory_users"))}
+      order by display_name ${p.keyset.dir}, id ${p.keyset.dir} limit ${searchWalkBudget}::int
     ), walked as materialized (
       select directory_users.id, directory_users.display_name from bounded as directory_users ${filterJoin}
       where ${matches} ${p.extra}
-      order by directory_users.display_name, directory_users.id limit ${p.want}::int
+      order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${p.want}::int
     ), hits as materialized (
       select account_id, id, display_name from directory_users
       where account_id = ${p.accountId}::uuid and deleted_at is null and ${matches}
     ), rest as (
       select directory_users.id, directory_users.display_name from hits as directory_users ${filterJoin}
       where (select count(*) from walked) < ${p.want}::int and (select count(*) from bounded) = ${searchWalkBudget}::int
-        and (directory_users.display_name, directory_users.id) > (select display_name, id from bounded order by display_name desc, id desc limit 1) ${p.extra}
-      order by directory_users.display_name, directory_users.id limit ${p.want}::int
+        and (directory_users.display_name, directory_users.id) ${p.keyset.cmp} (select display_name, id from bounded order by display_name ${p.keyset.back}, id ${p.keyset.back} limit 1) ${p.extra}
+      order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${p.want}::int
     ), found as (
       select id from walked union all select id from rest
     )
     select ${p.columns} from found
     join directory_users on directory_users.account_id = ${p.accountId}::uuid and directory_users.id = found.id ${p.subJoin} ${p.ledgerJoin}
-    order by directory_users.display_name, directory_users.id limit ${p.want}::int`;
+    order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${p.want}::int`;
 }

@@ -8,6 +8,11 @@ import type { Log } from "../log";
 export interface Deps {
   database: Database;
   clock: Clock;
+  /**
+   * The clock console sessions expire by: real time, even when `clock` is the demo's test clock (moving
+   * the billing month forward must not sign anyone out). Defaults to `clock` (tests fix both).
+   */
+  sessionClock?: Clock;
   log: Log;
   catalog: Catalog;
   /** Regions an account may have a profile in (DESIGN.md §1). */

@@ -54,7 +54,7 @@ const viewersRead = () => new TRPCError({ code: "FORBIDDEN", message: "Viewers c
 
 /** Signed in to the console: the tenant is the session's account, and only it. */
 export const consoleProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const session = ctx.session !== undefined ? ctx.session : ctx.sessionToken ? await findSession(ctx.database.db, ctx.sessionToken, ctx.clock.now()) : null;
+  const session = ctx.session !== undefined ? ctx.session : ctx.sessionToken ? await findSession(ctx.database.db, ctx.sessionToken, (ctx.sessionClock ?? ctx.clock).now()) : null;
   if (!session) throw signInFirst();
   return next({ ctx: { session, accountId: session.accountId } });
 });
@@ -100,7 +100,7 @@ const inProfile = (mutates: boolean) =>
     let session: ConsoleSession | null;
     let profile: Profile | null;
     if (ctx.session === undefined && ctx.sessionToken) {
-      ({ session, profile } = await findSessionInProfile(ctx.database.db, ctx.sessionToken, input.profileId, ctx.clock.now()));
+      ({ session, profile } = await findSessionInProfile(ctx.database.db, ctx.sessionToken, input.profileId, (ctx.sessionClock ?? ctx.clock).now()));
     } else {
       session = ctx.session ?? null;
       profile = session ? await loadProfile(ctx.database.db, session.accountId, input.profileId) : null;

@@ -13,4 +13,5 @@ export const coreCases: IsolationCase[] = [
   { path: "subscriptions.changePlan", call: (api, t) => api.subscriptions.changePlan({ profileId: t.profileId, userIds: t.userIds.slice(3, 5), tier: "power" }) },
   { path: "subscriptions.unsubscribe", call: (api, t) => api.subscriptions.unsubscribe({ profileId: t.profileId, userIds: t.userIds.slice(3, 5) }) },
   { path: "subscriptions.previewChange", call: (api, t) => api.subscriptions.previewChange({ profileId: t.profileId, groupIds: t.groupIds.slice(0, 1), tier: "pro" }) },
+  { path: "subscriptions.user", call: (api, t) => api.subscriptions.user({ profileId: t.profileId, userId: t.userIds[3]! }) },
 ];

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Suspense, useCallback, type MouseEvent } from "react";
+import { ClockControl } from "../components/ClockControl";
 import { Logo } from "../features/session/SignInPage";
 import { useSignOut } from "../features/session/use-session";
 import { UsersPage } from "../features/users/UsersPage";
@@ -62,8 +63,9 @@ export function Shell({ me }: { me: Me }) {
           </span>
         </div>
         <div className="topbar-end">
+          <ClockControl canAdvance={me.role !== "viewer"} />
           <RegionSelect region={region} onChange={setRegion} />
-          <div className="who">
+          <div className="who" title={me.email}>
             <span className="who-email">{me.email}</span>
             <span className="who-role">{roleLabels[me.role] ?? me.role}</span>
           </div>

@@ -37,3 +37,16 @@ export function formatCredits(centicredits: number): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${integer.format(count)} ${count === 1 ? one : many}`;
 }
+
+const day = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+
+/** "Jan 1": the day of a change that takes effect at 00:00 UTC on a 1st. */
+export function formatDay(iso: string): string {
+  return day.format(new Date(iso));
+}
+
+/** "+$180.00", "−$20.00", "$0.00": a change of money. */
+export function formatDelta(cents: number): string {
+  if (cents === 0) return formatMoney(0);
+  return `${cents > 0 ? "+" : "−"}${formatMoney(Math.abs(cents))}`;
+}

@@ -6,9 +6,14 @@ import { errorMessage } from "../../lib/errors";
 import { formatCredits, formatMoney, formatPrice, plural } from "../../lib/format";
 import { catalog, tierName } from "./tiers";
 
+/** Who is being subscribed: users (with what the Users tab knows of them) or groups. */
+export type Targets =
+  | { kind: "users"; users: Pick<UsersTabRow, "userId" | "displayName" | "status" | "directoryActive">[] }
+  | { kind: "groups"; groups: { groupId: string; displayName: string }[] };
+
 interface Props {
   profileId: string;
-  users: UsersTabRow[];
+  targets: Targets;
   onClose: () => void;
   onSubscribed: (result: SubscribeResult, tier: TierId) => void;
 }
@@ -17,7 +22,9 @@ interface Props {
  * Subscribes the selected users to one tier. Says what will happen and what it costs before
  * anything is written (STYLE.md, "Web"); the list refreshes before the dialog closes.
  */
-export function SubscribeDialog({ profileId, users, onClose, onSubscribed }: Props) {
+export function SubscribeDialog({ profileId, targets, onClose, onSubscribed }: Props) {
+  const users = targets.kind === "users" ? targets.users : [];
+  const groups = targets.kind === "groups" ? targets.groups : [];
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const ref = useRef<HTMLDialogElement>(null);
@@ -44,7 +51,9 @@ export function SubscribeDialog({ profileId, users, onClose, onSubscribed }: Pro
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (pending) return;
-    subscribe.mutate({ profileId, userIds: users.map((u) => u.userId), tier });
+    subscribe.mutate(
+      targets.kind === "users" ? { profileId, userIds: users.map((u) => u.userId), tier } : { profileId, groupIds: groups.map((g) => g.groupId), tier },
+    );
   };
 
   // Escape closes a modal dialog; not while the change is being written.
@@ -54,7 +63,7 @@ export function SubscribeDialog({ profileId, users, onClose, onSubscribed }: Pro
   };
 
   const chosen = catalog.tiers.find((t) => t.id === tier);
-  const count = users.length;
+  const count = targets.kind === "users" ? users.length : groups.length;
   const existing = users.filter((u) => u.status !== null).length;
   const inactive = users.filter((u) => !u.directoryActive).length;
 
@@ -62,14 +71,14 @@ export function SubscribeDialog({ profileId, users, onClose, onSubscribed }: Pro
     <dialog ref={ref} className="modal" aria-labelledby={titleId} aria-describedby={summaryId} onCancel={onCancel}>
       <form onSubmit={submit} aria-busy={pending}>
         <div className="modal-header">
-          <h2 id={titleId}>Subscribe users</h2>
+          <h2 id={titleId}>{targets.kind === "users" ? "Subscribe users" : "Subscribe groups"}</h2>
           <button type="button" className="icon-button" aria-label="Close" onClick={onClose} disabled={pending}>
             <span aria-hidden="true">×</span>
           </button>
         </div>
         <div className="modal-body">
           <p className="selected-names">
-            <span className="muted">Selected:</span> {selectedNames(users)}
+            <span className="muted">Selected:</span> {selectedNames([...users, ...groups])}
           </p>
           <fieldset className="tier-choice" disabled={pending}>
             <legend>Tier</legend>
@@ -87,6 +96,17 @@ export function SubscribeDialog({ profileId, users, onClose, onSubscribed }: Pro
             })}
           </fieldset>
           <div id={summaryId} className="summary">
+            {targets.kind === "groups" ? (
+              <p>
+                <strong>
+                  {plural(count, "group")} will be assigned {tierName(tier)}.
+                </strong>{" "}
+                Each member is subscribed at once (new subscriptions appear as Pending and are not charged until the person first uses the
+                tool); a member keeps the highest tier assigned to them, and people who join the group later are subscribed as they join.
+                {chosen && ` Each active member costs ${formatMoney(chosen.priceCents)} a month.`}
+              </p>
+            ) : (
+            <>
             <p>
               <strong>
                 {plural(count, "user")} will be subscribed to {tierName(tier)}.
@@ -115,6 +135,8 @@ export function SubscribeDialog({ profileId, users, onClose, onSubscribed }: Pro
                 identity provider reactivates them.
               </p>
             )}
+            </>
+            )}
           </div>
           {subscribe.isError && (
             <div role="alert" className="alert alert-error">
@@ -136,8 +158,8 @@ export function SubscribeDialog({ profileId, users, onClose, onSubscribed }: Pro
   );
 }
 
-function selectedNames(users: UsersTabRow[]): string {
-  const shown = users.slice(0, 3).map((u) => u.displayName);
-  const rest = users.length - shown.length;
+export function selectedNames(targets: { displayName: string }[]): string {
+  const shown = targets.slice(0, 3).map((u) => u.displayName);
+  const rest = targets.length - shown.length;
   return rest > 0 ? `${shown.join(", ")} and ${plural(rest, "other")}` : shown.join(", ");
 }

@@ -1,34 +1,65 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef } from "react";
 import type { UsersTabRow } from "../../app/trpc";
-import { formatUtc } from "../../lib/format";
+import { formatCredits, formatDay, formatUtc } from "../../lib/format";
+import { RowActions, type PlanAction } from "./RowActions";
 import { StatusBadge } from "./StatusBadge";
 import { tierName } from "./tiers";
 
 interface Props {
-  rows: UsersTabRow[] | undefined;
+  rows: UsersTabRow[];
   loading: boolean;
   busy: boolean;
-  search: string;
+  /** More rows exist after the last one loaded. */
+  hasMore: boolean;
+  loadMore: () => void;
+  emptyText: { title: string; hint: string };
   selected: ReadonlyMap<string, UsersTabRow>;
   onToggle: (row: UsersTabRow, on: boolean) => void;
-  onTogglePage: (on: boolean) => void;
+  onToggleLoaded: (on: boolean) => void;
+  order: "asc" | "desc";
+  onOrder: (order: "asc" | "desc") => void;
+  canEdit: boolean;
+  onAction: (row: UsersTabRow, action: PlanAction) => void;
+  onOpen: (row: UsersTabRow) => void;
+  /** Changes when the search, a filter or the order changes: the list starts again at the top. */
+  resetKey: string;
 }
 
-const columnCount = 6;
+const columnCount = 8;
+const rowHeight = 52;
 
-export function UsersTable({ rows, loading, busy, search, selected, onToggle, onTogglePage }: Props) {
-  const pageRows = rows ?? [];
-  const selectedOnPage = pageRows.filter((r) => selected.has(r.userId)).length;
-  const all = pageRows.length > 0 && selectedOnPage === pageRows.length;
-  const some = selectedOnPage > 0 && !all;
+/**
+ * The Users table. Only the rows in view (and a few around them) are in the page, so a directory of
+ * 100,000 scrolls as lightly as one of 50; reaching the end of what is loaded asks for the next page.
+ */
+export function UsersTable(props: Props) {
+  const { rows, loading, busy, hasMore, loadMore, selected, onToggle, onToggleLoaded, order, onOrder, canEdit } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 12 });
+  const items = virtual.getVirtualItems();
+  useEffect(() => {
+    scroller.current?.scrollTo({ top: 0 });
+  }, [props.resetKey]);
+  const lastShown = items.at(-1)?.index ?? -1;
+  useEffect(() => {
+    if (hasMore && !busy && lastShown >= rows.length - 20) loadMore();
+  }, [hasMore, busy, lastShown, rows.length, loadMore]);
+
+  const selectedLoaded = rows.filter((r) => selected.has(r.userId)).length;
+  const all = rows.length > 0 && selectedLoaded === rows.length;
+  const some = selectedLoaded > 0 && !all;
   const headerBox = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (headerBox.current) headerBox.current.indeterminate = some;
   }, [some]);
 
+  const top = items[0]?.start ?? 0;
+  const bottom = virtual.getTotalSize() - (items.at(-1)?.end ?? 0);
+
   return (
-    <div className="table-wrap">
-      <table className="data-table" aria-busy={busy}>
+    <div className="table-wrap table-scroll" ref={scroller} tabIndex={-1}>
+      <table className="data-table users-table" aria-busy={busy} aria-rowcount={hasMore ? -1 : rows.length + 1}>
         <caption className="visually-hidden">Users</caption>
         <colgroup>
           <col className="col-select" />
@@ -36,73 +67,100 @@ export function UsersTable({ rows, loading, busy, search, selected, onToggle, on
           <col className="col-tier" />
           <col className="col-status" />
           <col className="col-scheduled" />
+          <col className="col-credits" />
           <col className="col-active" />
+          <col className="col-actions" />
         </colgroup>
         <thead>
-          <tr>
+          <tr aria-rowindex={1}>
             <th scope="col" className="cell-select">
               <input
                 ref={headerBox}
                 type="checkbox"
-                aria-label="Select all users on this page"
+                aria-label="Select all loaded users"
                 checked={all}
-                disabled={pageRows.length === 0}
-                onChange={(e) => onTogglePage(e.target.checked)}
+                disabled={rows.length === 0}
+                onChange={(e) => onToggleLoaded(e.target.checked)}
               />
             </th>
-            <th scope="col">Name</th>
+            <th scope="col" aria-sort={order === "asc" ? "ascending" : "descending"}>
+              <button type="button" className="sort-button" onClick={() => onOrder(order === "asc" ? "desc" : "asc")}>
+                Name <span aria-hidden="true">{order === "asc" ? "↑" : "↓"}</span>
+                <span className="visually-hidden">{order === "asc" ? ", A to Z; sort Z to A" : ", Z to A; sort A to Z"}</span>
+              </button>
+            </th>
             <th scope="col">Tier</th>
             <th scope="col">Status</th>
             <th scope="col">Scheduled change</th>
+            <th scope="col">Credits this month</th>
             <th scope="col">Last active</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>
-          {loading && pageRows.length === 0 && <SkeletonRows />}
-          {!loading && pageRows.length === 0 && (
+          {loading && rows.length === 0 && <SkeletonRows />}
+          {!loading && rows.length === 0 && (
             <tr>
               <td colSpan={columnCount} className="empty">
-                {search ? (
-                  <>
-                    <strong>No users match “{search}”.</strong>
-                    <span>Search looks at names and e-mail addresses.</span>
-                  </>
-                ) : (
-                  <>
-                    <strong>No users yet.</strong>
-                    <span>People appear here when your identity provider syncs them.</span>
-                  </>
-                )}
+                <strong>{props.emptyText.title}</strong>
+                <span>{props.emptyText.hint}</span>
               </td>
             </tr>
           )}
-          {pageRows.map((row) => {
+          {top > 0 && <tr aria-hidden="true" style={{ height: top }} className="spacer" />}
+          {items.map((item) => {
+            const row = rows[item.index]!;
             const isSelected = selected.has(row.userId);
+            const actions: PlanAction[] = row.status === null || row.status === "canceled" ? ["subscribe"] : ["change", "deactivate"];
             return (
-              <tr key={row.userId} className={isSelected ? "selected" : undefined}>
+              <tr key={row.userId} ref={virtual.measureElement} data-index={item.index} aria-rowindex={item.index + 2} className={isSelected ? "selected" : undefined}>
                 <td className="cell-select">
-                  <input
-                    type="checkbox"
-                    aria-label={`Select ${row.displayName}`}
-                    checked={isSelected}
-                    onChange={(e) => onToggle(row, e.target.checked)}
-                  />
+                  <input type="checkbox" aria-label={`Select ${row.displayName}`} checked={isSelected} onChange={(e) => onToggle(row, e.target.checked)} />
                 </td>
                 <th scope="row" className="cell-name">
-                  <span className="name">{row.displayName}</span>
+                  <a
+                    className="name"
+                    href={`?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(window.location.search)), page: "user", user: row.userId })}`}
+                    onClick={(e) => {
+                      if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+                      e.preventDefault();
+                      props.onOpen(row);
+                    }}
+                  >
+                    {row.displayName}
+                  </a>
                   <span className="email">{row.email}</span>
                   {!row.directoryActive && <span className="flag">Inactive in directory</span>}
                 </th>
-                <td>{row.tier ? tierName(row.tier) : <Blank label="No tier" />}</td>
+                <td>
+                  {row.tier ? tierName(row.tier) : <Blank label="No tier" />}
+                  {row.source.groups.length > 0 && (
+                    <span className="note" title={`via ${row.source.groups.map((g) => g.displayName).join(", ")}${row.source.direct ? " and direct" : ""}`}>
+                      via {row.source.groups.map((g) => g.displayName).join(", ")}
+                      {row.source.direct ? " and direct" : ""}
+                    </span>
+                  )}
+                </td>
                 <td className="cell-status">
                   <StatusBadge status={row.status} />
                   {row.status === "canceled" && row.accessEndsAt && <span className="note">access until {formatUtc(row.accessEndsAt)}</span>}
                 </td>
                 <td>
                   {row.scheduledTier && row.scheduledAt ? (
+                    <span className="scheduled">
+                      {tierName(row.scheduledTier)} on {formatDay(row.scheduledAt)}
+                    </span>
+                  ) : (
+                    <Blank label="None" />
+                  )}
+                </td>
+                <td className="cell-credits">
+                  {row.usage ? (
                     <>
-                      To {tierName(row.scheduledTier)}
-                      <span className="note">on {formatUtc(row.scheduledAt)}</span>
+                      {formatCredits(row.usage.usedCc).replace(" credits", "")} / {formatCredits(row.usage.allowanceCc)}
+                      {row.usage.overageCc > 0 && <span className="note overage">{formatCredits(row.usage.overageCc)} overage</span>}
                     </>
                   ) : (
                     <Blank label="None" />
@@ -117,9 +175,20 @@ export function UsersTable({ rows, loading, busy, search, selected, onToggle, on
                     <Blank label="Never" />
                   )}
                 </td>
+                <td className="cell-actions">{canEdit && <RowActions name={row.displayName} actions={actions} onAction={(a) => props.onAction(row, a)} />}</td>
               </tr>
             );
           })}
+          {bottom > 0 && <tr aria-hidden="true" style={{ height: bottom }} className="spacer" />}
+          {hasMore && rows.length > 0 && (
+            <tr className="loading-row">
+              <td colSpan={columnCount}>
+                <button type="button" className="btn btn-link" onClick={loadMore} disabled={busy}>
+                  {busy ? "Loading more…" : "Load more"}
+                </button>
+              </td>
+            </tr>
+          )}
         </tbody>
       </table>
     </div>
@@ -127,7 +196,7 @@ export function UsersTable({ rows, loading, busy, search, selected, onToggle, on
 }
 
 /** A dash that a screen reader reads as a word. */
-function Blank({ label }: { label: string }) {
+export function Blank({ label }: { label: string }) {
   return (
     <span className="blank">
       <span aria-hidden="true">—</span>
@@ -136,13 +205,13 @@ function Blank({ label }: { label: string }) {
   );
 }
 
-function SkeletonRows() {
+export function SkeletonRows({ columns = columnCount }: { columns?: number }) {
   return (
     <>
       {Array.from({ length: 8 }, (_, i) => (
         <tr key={i} className="skeleton-row" aria-hidden="true">
           <td className="cell-select" />
-          {Array.from({ length: columnCount - 1 }, (_, j) => (
+          {Array.from({ length: columns - 1 }, (_, j) => (
             <td key={j}>
               <span className="skeleton" />
             </td>

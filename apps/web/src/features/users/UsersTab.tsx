@@ -1,0 +1,215 @@
+import { tierIds, type TierId } from "@seatdesk/domain";
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { useCallback, useId, useState } from "react";
+import { useTRPC, type UsersTabRow } from "../../app/trpc";
+import { errorMessage } from "../../lib/errors";
+import { plural } from "../../lib/format";
+import { useDebouncedValue } from "../../lib/use-debounced-value";
+import { ChangeDialog } from "./ChangeDialog";
+import type { PlanAction } from "./RowActions";
+import { SubscribeDialog } from "./SubscribeDialog";
+import { describeResults, tierName } from "./tiers";
+import { UsersTable } from "./UsersTable";
+
+/** Rows asked for at a time; the table shows only those in view. */
+const pageSize = 100;
+
+const statusOptions = [
+  { value: "", label: "Any status" },
+  { value: "active", label: "Active" },
+  { value: "pending", label: "Pending" },
+  { value: "canceled", label: "Canceled" },
+  { value: "unsubscribed", label: "Not subscribed" },
+] as const;
+type StatusFilter = (typeof statusOptions)[number]["value"];
+
+type Dialog = { action: PlanAction; users: UsersTabRow[] } | null;
+
+export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: string; canEdit: boolean; onNotice: (text: string | null) => void; onOpen: (userId: string) => void }) {
+  const trpc = useTRPC();
+  const headingId = useId();
+  const searchId = useId();
+  const [searchText, setSearchText] = useState("");
+  const search = useDebouncedValue(searchText.trim(), 250);
+  const [status, setStatus] = useState<StatusFilter>("");
+  const [tier, setTier] = useState<TierId | "">("");
+  const [overage, setOverage] = useState(false);
+  const [scheduled, setScheduled] = useState(false);
+  const [order, setOrder] = useState<"asc" | "desc">("asc");
+
+  const input = {
+    profileId,
+    limit: pageSize,
+    ...(search ? { search } : {}),
+    ...(status ? { status } : {}),
+    ...(tier ? { tier } : {}),
+    ...(overage ? { overage } : {}),
+    ...(scheduled ? { scheduled } : {}),
+    ...(order === "desc" ? { order } : {}),
+  };
+  const list = useInfiniteQuery(
+    trpc.subscriptions.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined, placeholderData: keepPreviousData }),
+  );
+  const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  const loadMore = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  const [selected, setSelected] = useState<ReadonlyMap<string, UsersTabRow>>(new Map());
+  const [dialog, setDialog] = useState<Dialog>(null);
+
+  const toggle = (row: UsersTabRow, on: boolean) =>
+    setSelected((prev) => {
+      const next = new Map(prev);
+      if (on) next.set(row.userId, row);
+      else next.delete(row.userId);
+      return next;
+    });
+  const toggleLoaded = (on: boolean) =>
+    setSelected((prev) => {
+      const next = new Map(prev);
+      for (const row of rows) {
+        if (on) next.set(row.userId, row);
+        else next.delete(row.userId);
+      }
+      return next;
+    });
+  const open = (action: PlanAction, users: UsersTabRow[]) => {
+    onNotice(null);
+    setDialog({ action, users });
+  };
+  const finish = (message: string) => {
+    setDialog(null);
+    setSelected(new Map());
+    onNotice(message);
+  };
+
+  const chosen = [...selected.values()];
+  const subscribed = chosen.filter((u) => u.status === "active" || u.status === "pending");
+  const filtered = Boolean(search || status || tier || overage || scheduled);
+
+  return (
+    <section className="panel" aria-labelledby={headingId}>
+      <div className="panel-header">
+        <div>
+          <h2 id={headingId}>Users</h2>
+          <p className="panel-description">Everyone in your directory, with their subscription in this region.</p>
+        </div>
+        {canEdit && (
+          <div className="panel-actions" role="group" aria-label="Actions on selected users">
+            {selected.size > 0 && (
+              <span className="selection">
+                {plural(selected.size, "user")} selected
+                <button type="button" className="btn btn-link" onClick={() => setSelected(new Map())}>
+                  Clear selection
+                </button>
+              </span>
+            )}
+            <button type="button" className="btn btn-normal" disabled={subscribed.length === 0} onClick={() => open("deactivate", subscribed)}>
+              Deactivate plan
+            </button>
+            <button type="button" className="btn btn-normal" disabled={subscribed.length === 0} onClick={() => open("change", subscribed)}>
+              Change plan
+            </button>
+            <button type="button" className="btn btn-primary" disabled={selected.size === 0} onClick={() => open("subscribe", chosen)}>
+              Subscribe
+            </button>
+          </div>
+        )}
+      </div>
+      <div className="panel-toolbar filters">
+        <div className="search">
+          <label htmlFor={searchId} className="visually-hidden">
+            Search users
+          </label>
+          <svg className="search-icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+            <circle cx="7" cy="7" r="5" fill="none" stroke="currentColor" strokeWidth="2" />
+            <path d="M11 11l4 4" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+          </svg>
+          <input
+            id={searchId}
+            type="search"
+            placeholder="Find users by name or e-mail"
+            value={searchText}
+            onChange={(e) => setSearchText(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+          />
+        </div>
+        <label className="filter">
+          <span className="visually-hidden">Tier</span>
+          <select aria-label="Tier" value={tier} onChange={(e) => setTier(e.target.value as TierId | "")}>
+            <option value="">Any tier</option>
+            {tierIds.map((id) => (
+              <option key={id} value={id}>
+                {tierName(id)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="filter">
+          <span className="visually-hidden">Status</span>
+          <select aria-label="Status" value={status} onChange={(e) => setStatus(e.target.value as StatusFilter)}>
+            {statusOptions.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="filter filter-check">
+          <input type="checkbox" checked={overage} onChange={(e) => setOverage(e.target.checked)} /> With overage
+        </label>
+        <label className="filter filter-check">
+          <input type="checkbox" checked={scheduled} onChange={(e) => setScheduled(e.target.checked)} /> Scheduled change
+        </label>
+        <span className="loaded-count muted" aria-live="polite">
+          {list.data ? `${rows.length.toLocaleString("en-US")}${hasNextPage ? "+" : ""} ${rows.length === 1 && !hasNextPage ? "user" : "users"}` : ""}
+        </span>
+      </div>
+      {list.isError && (
+        <div role="alert" className="alert alert-error panel-alert">
+          Could not load users: {errorMessage(list.error)}{" "}
+          <button type="button" className="btn btn-link" onClick={() => void list.refetch()}>
+            Try again
+          </button>
+        </div>
+      )}
+      <UsersTable
+        rows={rows}
+        loading={list.isPending}
+        busy={list.isFetching}
+        hasMore={Boolean(hasNextPage)}
+        loadMore={loadMore}
+        emptyText={
+          search
+            ? { title: `No users match “${search}”.`, hint: "Search looks at names and e-mail addresses." }
+            : filtered
+              ? { title: "No users match these filters.", hint: "Clear a filter to see more people." }
+              : { title: "No users yet.", hint: "People appear here when your identity provider syncs them." }
+        }
+        selected={selected}
+        onToggle={toggle}
+        onToggleLoaded={toggleLoaded}
+        order={order}
+        onOrder={setOrder}
+        canEdit={canEdit}
+        onAction={(row, action) => open(action, [row])}
+        onOpen={(row) => onOpen(row.userId)}
+        resetKey={JSON.stringify(input)}
+      />
+      {dialog?.action === "subscribe" && (
+        <SubscribeDialog
+          profileId={profileId}
+          targets={{ kind: "users", users: dialog.users }}
+          onClose={() => setDialog(null)}
+          onSubscribed={(result, t) => finish(describeResults(result.results, t))}
+        />
+      )}
+      {(dialog?.action === "change" || dialog?.action === "deactivate") && (
+        <ChangeDialog profileId={profileId} targets={{ kind: "users", users: dialog.users }} mode={dialog.action} onClose={() => setDialog(null)} onDone={finish} />
+      )}
+    </section>
+  );
+}
