@@ -9,10 +9,26 @@ import { apiKeys, runPrepared, type Executor } from "@seatdesk/db";
 const prefix = "sdk";
 const hash = (secret: string) => createHash("sha256").update(secret).digest();
 
-export function generateApiKey(): { key: string; lookup: string; secretHash: string } {
+/** `<prefix>_<lookup>_<secret>`: a 72-bit public lookup and a 256-bit secret, of which only the SHA-256 is kept. */
+export function generateToken(tokenPrefix: string): { key: string; lookup: string; secretHash: string } {
   const lookup = randomBytes(9).toString("base64url");
   const secret = randomBytes(32).toString("base64url");
-  return { key: `${prefix}_${lookup}_${secret}`, lookup, secretHash: hash(secret).toString("base64url") };
+  return { key: `${tokenPrefix}_${lookup}_${secret}`, lookup, secretHash: hash(secret).toString("base64url") };
+}
+
+export const generateApiKey = () => generateToken(prefix);
+
+/** The lookup and secret of a well-formed token, or null. */
+export function splitToken(tokenPrefix: string, key: string): { lookup: string; secret: string } | null {
+  const match = new RegExp(`^${tokenPrefix}_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$`).exec(key);
+  return match ? { lookup: match[1]!, secret: match[2]! } : null;
+}
+
+/** Whether `secret` is the one whose SHA-256 was stored, in constant time. */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const expected = Buffer.from(storedHash, "base64url");
+  const actual = hash(secret);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
 /** What a key opens: one profile, with the settings the usage rules read. */
@@ -50,10 +66,7 @@ export async function verifyApiKey(db: Executor, key: string, now: Date): Promis
       from api_keys k join profiles p on p.account_id = k.account_id and p.id = k.profile_id
       where k.lookup = ${lookup} and k.revoked_at is null`,
   );
-  if (!row) return null;
-  const expected = Buffer.from(row.secret_hash, "base64url");
-  const actual = hash(secret);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+  if (!row || !secretMatches(secret, row.secret_hash)) return null;
   const lastUsedAt = row.last_used_at === null ? null : new Date(row.last_used_at);
   if (!lastUsedAt || now.getTime() - lastUsedAt.getTime() > touchEveryMs) {
     await db

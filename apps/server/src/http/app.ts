@@ -7,6 +7,7 @@ import sirv from "sirv";
 import { sessionCookieName } from "../auth/sessions";
 import { appRouter } from "../routers/_app";
 import type { Context, CookieJar, Deps } from "../trpc/context";
+import { scimHandler, scimPrefix } from "../scim/http";
 import { leanUsageHandler } from "./usage-adapter";
 
 export const trpcPrefix = "/trpc/";
@@ -59,6 +60,7 @@ export function createApp(deps: Deps, options: { staticDir?: string | undefined 
   const assets = options.staticDir && existsSync(options.staticDir) ? sirv(options.staticDir, { single: true, etag: true, gzip: true }) : null;
 
   const usage = leanUsageHandler(deps, trpcPrefix, createContext);
+  const scim = scimHandler(deps);
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz") {
@@ -71,6 +73,8 @@ export function createApp(deps: Deps, options: { staticDir?: string | undefined 
         });
       return;
     }
+    // SCIM 2.0 for identity providers: bearer tokens, not cookies, so no cross-site rule applies.
+    if (url.pathname === scimPrefix || url.pathname.startsWith(`${scimPrefix}/`)) return scim(req, res, url);
     if (url.pathname.startsWith(trpcPrefix)) {
       if (crossSite(req)) return sendJson(res, 403, { error: { message: "Cross-site request refused" } });
       // State changes come as JSON only: a form or text/plain post (which a browser sends cross-site without asking) is refused.

@@ -7,6 +7,7 @@ import { directoryRouter } from "./directory";
 import { keysRouter } from "./keys";
 import { usageRouter } from "./usage";
 import { profilesRouter } from "./profiles";
+import { scimTokensRouter } from "./scim-tokens";
 import { sessionRouter } from "./session";
 import { settingsRouter } from "./settings";
 import { subscriptionsRouter } from "./subscriptions";
@@ -26,6 +27,7 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   audit: auditRouter,
   clock: clockRouter,
+  scimTokens: scimTokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@ import { adminsCases } from "./admins";
 import { auditCases } from "./audit";
 import { billingCases } from "./billing";
 import { clockCases } from "./clock";
+import { scimCases } from "./scim";
 import { coreCases } from "./core";
 import { dashboardCases } from "./dashboard";
 import { directoryCases } from "./directory";
@@ -10,4 +11,4 @@ import type { IsolationCase } from "./types";
 import { usageCases } from "./usage";
 
 /** Every procedure's case, by area. A procedure with no case here fails test/isolation.test.ts. */
-export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases, ...usageCases, ...clockCases];
+export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases, ...usageCases, ...clockCases, ...scimCases];

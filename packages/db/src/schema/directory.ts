@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, foreignKey, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, foreignKey, index, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { accounts } from "./accounts";
 import { accountId, createdAt, instant, newId } from "./columns";
 
@@ -17,6 +17,10 @@ export const directoryUsers = pgTable(
     active: boolean().notNull().default(true),
     deletedAt: instant(),
     createdAt: createdAt(),
+    /** The identity provider's other SCIM attributes (name parts, e-mails, title…), kept so a GET returns what a PUT sent. */
+    scim: jsonb(),
+    /** Last change through SCIM or the console (SCIM meta.lastModified). */
+    updatedAt: instant(),
     /** What a search matches: name and e-mail, lower-cased once on write rather than on every row read. */
     searchText: text().generatedAlwaysAs(sql`lower(display_name || ' ' || email)`),
   },
@@ -38,6 +42,8 @@ export const directoryGroups = pgTable(
     displayName: text().notNull(),
     externalId: text(),
     createdAt: createdAt(),
+    /** Last change through SCIM or the console (SCIM meta.lastModified). */
+    updatedAt: instant(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.id] }), uniqueIndex("directory_groups_name_uq").on(t.accountId, sql`lower(${t.displayName})`)],
 );

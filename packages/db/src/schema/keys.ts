@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { foreignKey, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { profiles } from "./accounts";
+import { accounts, profiles } from "./accounts";
 import { accountId, createdAt, instant, newId } from "./columns";
 
 /**
@@ -48,4 +48,24 @@ export const notices = pgTable(
     index("notices_user_idx").on(t.accountId, t.profileId, t.userId, t.createdAt),
     foreignKey({ columns: [t.accountId, t.profileId], foreignColumns: [profiles.accountId, profiles.id] }).onDelete("cascade"),
   ],
+);
+
+/**
+ * SCIM bearer tokens (issue 8): an identity provider's credential for one account's /scim/v2, created
+ * and revoked by owners, shown once, stored as a SHA-256 of the secret; `lookup` finds the row by index.
+ */
+export const scimTokens = pgTable(
+  "scim_tokens",
+  {
+    accountId: accountId().references(() => accounts.id),
+    id: newId(),
+    name: text().notNull(),
+    lookup: text().notNull(),
+    secretHash: text().notNull(),
+    createdAt: createdAt(),
+    createdBy: text().notNull(),
+    lastUsedAt: instant(),
+    revokedAt: instant(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] }), uniqueIndex("scim_tokens_lookup_uq").on(t.lookup)],
 );
