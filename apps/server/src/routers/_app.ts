@@ -2,6 +2,7 @@ import { adminsRouter } from "./admins";
 import { auditRouter } from "./audit";
 import { billingRouter } from "./billing";
 import { clockRouter } from "./clock";
+import { coverageRouter } from "./coverage";
 import { dashboardRouter } from "./dashboard";
 import { directoryRouter } from "./directory";
 import { keysRouter } from "./keys";
@@ -28,6 +29,7 @@ export const appRouter = router({
   audit: auditRouter,
   clock: clockRouter,
   scimTokens: scimTokensRouter,
+  coverage: coverageRouter,
 });
 
 export type AppRouter = typeof appRouter;

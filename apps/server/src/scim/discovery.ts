@@ -4,7 +4,6 @@ import { ScimError, schemas, type ScimRequest, type ScimResponse } from "./commo
 function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: [schemas.serviceProviderConfig],
-    documentationUri: "https://github.com/seatdesk/seatdesk#scim",
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: 1000 },

@@ -4,6 +4,7 @@ import { billingCases } from "./billing";
 import { clockCases } from "./clock";
 import { scimCases } from "./scim";
 import { coreCases } from "./core";
+import { coverageCases } from "./coverage";
 import { dashboardCases } from "./dashboard";
 import { directoryCases } from "./directory";
 import { settingsCases } from "./settings";
@@ -11,4 +12,4 @@ import type { IsolationCase } from "./types";
 import { usageCases } from "./usage";
 
 /** Every procedure's case, by area. A procedure with no case here fails test/isolation.test.ts. */
-export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases, ...usageCases, ...clockCases, ...scimCases];
+export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases, ...usageCases, ...clockCases, ...scimCases, ...coverageCases];

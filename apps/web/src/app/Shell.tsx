@@ -8,7 +8,7 @@ import { errorMessage } from "../lib/errors";
 import { PageHeader } from "./PageHeader";
 import { useSearchParam } from "../lib/use-search-param";
 import type { ProfilePageProps } from "./page-props";
-import { AuditPage, BillingPage, OverviewPage, pageIdOf, pages, SettingsPage, UserPage, type PageId } from "./pages";
+import { AuditPage, BillingPage, CoveragePage, OverviewPage, pageIdOf, pages, SettingsPage, UserPage, type PageId } from "./pages";
 import { useTRPC, type Me } from "./trpc";
 
 /** An address within the console: this page, keeping the region (and only the parameters the page needs). */
@@ -190,6 +190,7 @@ function ProfileArea({ region, page, me, go, onSwitchRegion }: { region: string;
       {page === "users" && <UsersPage key={profile.id} profile={profile} canEdit={canEdit} go={go} />}
       {page === "user" && <UserPage key={profile.id} {...props} />}
       {page === "overview" && <OverviewPage key={profile.id} {...props} />}
+      {page === "coverage" && <CoveragePage key={profile.id} {...props} />}
       {page === "billing" && <BillingPage key={profile.id} {...props} />}
       {page === "settings" && <SettingsPage key={profile.id} {...props} />}
       {page === "audit" && <AuditPage key={profile.id} {...props} />}

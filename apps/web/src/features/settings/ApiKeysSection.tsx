@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useRef, useState } from "react";
 import { useTRPC } from "../../app/trpc";
 import { errorMessage } from "../../lib/errors";
-import { formatUtc } from "../../lib/format";
+import { CredentialsTable } from "./CredentialsTable";
 import { ConfirmDialog, Modal } from "./SettingsDialog";
 import { fieldErrorMessage } from "./settings-format";
 import type { ApiKeyRow, CreatedKey } from "./settings-types";
@@ -26,7 +26,6 @@ export function ApiKeysSection({ profileId, canEdit, onNotice }: Props) {
   const queryClient = useQueryClient();
   const revoke = useMutation(trpc.keys.revoke.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(trpc.keys.pathFilter()) }));
   const rows = keys.data;
-  const columns = canEdit ? 6 : 5;
 
   return (
     <section className="panel settings-panel" aria-labelledby={headingId}>
@@ -54,82 +53,18 @@ export function ApiKeysSection({ profileId, canEdit, onNotice }: Props) {
           </button>
         </div>
       )}
-      <div className="table-wrap">
-        <table className="data-table settings-table keys-table" aria-label="API keys" aria-busy={keys.isFetching}>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Created</th>
-              <th scope="col">Created by</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              {canEdit && (
-                <th scope="col" className="col-actions">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {keys.isPending &&
-              [0, 1].map((i) => (
-                <tr key={i} aria-hidden="true">
-                  {Array.from({ length: columns }, (_, c) => (
-                    <td key={c}>
-                      <span className="skeleton" />
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            {rows && rows.length === 0 && (
-              <tr>
-                <td colSpan={columns} className="empty">
-                  <strong>No API keys</strong>
-                  {canEdit ? "Create one for each backend that records usage, so you can revoke one without stopping the others." : "An owner or admin can create one."}
-                </td>
-              </tr>
-            )}
-            {rows?.map((k) => (
-              <tr key={k.id} className={k.revokedAt ? "revoked" : undefined}>
-                <th scope="row" className="cell-name">
-                  <span className="name">{k.name}</span>
-                  <code className="email">{k.hint}</code>
-                </th>
-                <td className="cell-date">{formatUtc(k.createdAt)}</td>
-                <td className="cell-email">{withBreakAfterAt(k.createdBy)}</td>
-                <td className="cell-date">{k.lastUsedAt ? formatUtc(k.lastUsedAt) : <span className="blank">Never</span>}</td>
-                <td>
-                  {k.revokedAt ? (
-                    <>
-                      <span className="badge badge-canceled">Revoked</span>
-                      <span className="note">{formatUtc(k.revokedAt)}</span>
-                    </>
-                  ) : (
-                    <span className="badge badge-active">Active</span>
-                  )}
-                </td>
-                {canEdit && (
-                  <td className="cell-actions">
-                    {!k.revokedAt && (
-                      <button
-                        type="button"
-                        className="btn btn-normal btn-small"
-                        aria-label={`Revoke ${k.name}`}
-                        onClick={() => {
-                          revoke.reset();
-                          setRevoking(k);
-                        }}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <CredentialsTable
+        label="API keys"
+        rows={rows}
+        loading={keys.isPending}
+        fetching={keys.isFetching}
+        canRevoke={canEdit}
+        empty={{ title: "No API keys", hint: canEdit ? "Create one for each backend that records usage, so you can revoke one without stopping the others." : "An owner or admin can create one." }}
+        onRevoke={(row) => {
+          revoke.reset();
+          setRevoking(row);
+        }}
+      />
       {creating && <CreateKeyDialog profileId={profileId} onClose={() => setCreating(false)} />}
       {revoking && (
         <ConfirmDialog
@@ -163,16 +98,59 @@ export function ApiKeysSection({ profileId, canEdit, onNotice }: Props) {
   );
 }
 
-/** "admin@<wbr>northwind.example": a narrow column breaks an address where a person would. */
-function withBreakAfterAt(email: string) {
-  const at = email.indexOf("@");
-  if (at < 0) return email;
+
+interface CopyFieldProps {
+  label: string;
+  value: string;
+  /** What the value is, for the fallback message: "the key is selected". */
+  noun: string;
+  /** A secret wraps over two lines in a text area; an address fits one line. */
+  multiline?: boolean;
+  autoFocus?: boolean;
+}
+
+/**
+ * A read-only value with a Copy button (a key shown once, an address to paste into another tool). Without
+ * clipboard permission the value is selected instead, so Ctrl+C copies it, and the field says so.
+ */
+export function CopyField({ label, value, noun, multiline = false, autoFocus = false }: CopyFieldProps) {
+  const id = useId();
+  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
+  const area = useRef<HTMLTextAreaElement>(null);
+  const line = useRef<HTMLInputElement>(null);
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied("yes");
+    } catch {
+      (area.current ?? line.current)?.select();
+      setCopied("failed");
+    }
+  };
+
   return (
-    <>
-      {email.slice(0, at + 1)}
-      <wbr />
-      {email.slice(at + 1)}
-    </>
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="key-reveal">
+        {multiline ? (
+          <textarea id={id} ref={area} readOnly autoFocus={autoFocus} rows={2} value={value} className="key-value" spellCheck={false} onFocus={(e) => e.target.select()} />
+        ) : (
+          <input id={id} ref={line} type="text" readOnly autoFocus={autoFocus} value={value} className="key-value" spellCheck={false} onFocus={(e) => e.target.select()} />
+        )}
+        <button type="button" className="btn btn-normal" onClick={() => void copy()}>
+          {copied === "yes" ? "Copied" : "Copy"}
+        </button>
+      </div>
+      <span role="status" className="save-status">
+        {copied === "yes" && (
+          <span className="save-ok">
+            <span aria-hidden="true">✓</span> Copied to the clipboard.
+          </span>
+        )}
+        {copied === "failed" && `The browser did not allow copying: the ${noun} is selected, press Ctrl+C (⌘C) to copy it.`}
+      </span>
+    </div>
   );
 }
 
@@ -181,13 +159,10 @@ function CreateKeyDialog({ profileId, onClose }: { profileId: string; onClose: (
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const nameId = useId();
-  const keyId = useId();
   const errorId = useId();
   const warningId = useId();
   const [name, setName] = useState("");
   const [created, setCreated] = useState<CreatedKey | null>(null);
-  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
-  const keyInput = useRef<HTMLTextAreaElement>(null);
   const create = useMutation(
     trpc.keys.create.mutationOptions({
       onSuccess: async (answer) => {
@@ -197,18 +172,6 @@ function CreateKeyDialog({ profileId, onClose }: { profileId: string; onClose: (
     }),
   );
   const pending = create.isPending;
-
-  const copy = async () => {
-    if (!created) return;
-    try {
-      await navigator.clipboard.writeText(created.key);
-      setCopied("yes");
-    } catch {
-      // No clipboard permission: select the key so Ctrl+C copies it, and say so.
-      keyInput.current?.select();
-      setCopied("failed");
-    }
-  };
 
   if (created) {
     return (
@@ -229,33 +192,7 @@ function CreateKeyDialog({ profileId, onClose }: { profileId: string; onClose: (
           <p className="alert-title">Copy the key now. You will not see it again.</p>
           <p>Seatdesk keeps only a hash of it. If you lose it, revoke it and create another.</p>
         </div>
-        <div className="field">
-          <label htmlFor={keyId}>API key</label>
-          <div className="key-reveal">
-            <textarea
-              id={keyId}
-              ref={keyInput}
-              readOnly
-              autoFocus
-              rows={2}
-              value={created.key}
-              className="key-value"
-              spellCheck={false}
-              onFocus={(e) => e.target.select()}
-            />
-            <button type="button" className="btn btn-normal" onClick={() => void copy()}>
-              {copied === "yes" ? "Copied" : "Copy"}
-            </button>
-          </div>
-          <span role="status" className="save-status">
-            {copied === "yes" && (
-              <span className="save-ok">
-                <span aria-hidden="true">✓</span> Copied to the clipboard.
-              </span>
-            )}
-            {copied === "failed" && "The browser did not allow copying: the key is selected, press Ctrl+C (⌘C) to copy it."}
-          </span>
-        </div>
+        <CopyField label="API key" value={created.key} noun="key" multiline autoFocus />
         <p className="field-help">
           Your backends send it as <code>Authorization: Bearer …</code> on usage calls to this profile.
         </p>

@@ -9,12 +9,14 @@ import { LimitsSection } from "./LimitsSection";
 import { OverageSection } from "./OverageSection";
 import { GroupOverridesSection, UserOverridesSection } from "./OverridesSection";
 import { RulesSection } from "./RulesSection";
+import { ScimSection } from "./ScimSection";
 
 /**
- * Settings (issue 7): overages and their limits, cancellations and the first month, API keys. Each
- * control saves on its own and says so beside it; viewers see every value and nothing that changes one.
+ * Settings (issues 7, 8): overages and their limits, cancellations and the first month, API keys, the
+ * identity provider (SCIM). Each control saves on its own and says so beside it; viewers see every
+ * value and nothing that changes one.
  */
-export function SettingsPage({ profile, canEdit }: ProfilePageProps) {
+export function SettingsPage({ profile, me, canEdit }: ProfilePageProps) {
   const trpc = useTRPC();
   const settings = useQuery(trpc.settings.get.queryOptions({ profileId: profile.id }));
   const [notice, setNotice] = useState<string | null>(null);
@@ -63,6 +65,7 @@ export function SettingsPage({ profile, canEdit }: ProfilePageProps) {
           <UserOverridesSection settings={settings.data} canEdit={canEdit} onNotice={setNotice} />
           <RulesSection settings={settings.data} canEdit={canEdit} />
           <ApiKeysSection profileId={profile.id} canEdit={canEdit} onNotice={setNotice} />
+          <ScimSection isOwner={me.role === "owner"} canEdit={canEdit} onNotice={setNotice} />
         </div>
       )}
     </div>

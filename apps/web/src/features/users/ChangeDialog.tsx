@@ -1,11 +1,12 @@
-import { tierIds, type TierId } from "@seatdesk/domain";
+import type { TierId } from "@seatdesk/domain";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent, type SyntheticEvent } from "react";
 import { useTRPC } from "../../app/trpc";
 import { errorMessage } from "../../lib/errors";
-import { formatCredits, formatDay, formatDelta, formatMoney, formatPrice, plural } from "../../lib/format";
+import { formatDay, formatDelta, formatMoney, plural } from "../../lib/format";
 import { selectedNames, type Targets } from "./SubscribeDialog";
-import { catalog, tierName } from "./tiers";
+import { tierName } from "./tiers";
+import { TierChoice } from "./TierChoice";
 
 interface Props {
   profileId: string;
@@ -116,21 +117,7 @@ export function ChangeDialog({ profileId, targets, mode, onClose, onDone }: Prop
             <span className="muted">Selected:</span> {selectedNames(names)}
           </p>
           {mode === "change" && (
-            <fieldset className="tier-choice" disabled={pending}>
-              <legend>New tier</legend>
-              {tierIds.map((id) => {
-                const t = catalog.tiers.find((x) => x.id === id);
-                if (!t) return null;
-                return (
-                  <label key={id} className={`tier-option${tier === id ? " checked" : ""}`}>
-                    <input type="radio" name="tier" value={id} checked={tier === id} onChange={() => setTier(id)} />
-                    <span className="tier-name">{t.name}</span>
-                    <span className="tier-price">{formatPrice(t.priceCents)}/mo</span>
-                    <span className="tier-credits">{formatCredits(t.allowanceCenticredits)} a month</span>
-                  </label>
-                );
-              })}
-            </fieldset>
+            <TierChoice legend="New tier" value={tier} onChange={setTier} disabled={pending} />
           )}
           <div id={summaryId} className="summary" aria-live="polite">
             {preview.isPending && (

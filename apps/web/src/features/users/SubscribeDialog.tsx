@@ -1,10 +1,11 @@
-import { tierIds, type TierId } from "@seatdesk/domain";
+import type { TierId } from "@seatdesk/domain";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent, type SyntheticEvent } from "react";
 import { useTRPC, type SubscribeResult, type UsersTabRow } from "../../app/trpc";
 import { errorMessage } from "../../lib/errors";
-import { formatCredits, formatMoney, formatPrice, plural } from "../../lib/format";
+import { formatMoney, plural } from "../../lib/format";
 import { catalog, tierName } from "./tiers";
+import { TierChoice } from "./TierChoice";
 
 /** Who is being subscribed: users (with what the Users tab knows of them) or groups. */
 export type Targets =
@@ -80,21 +81,7 @@ export function SubscribeDialog({ profileId, targets, onClose, onSubscribed }: P
           <p className="selected-names">
             <span className="muted">Selected:</span> {selectedNames([...users, ...groups])}
           </p>
-          <fieldset className="tier-choice" disabled={pending}>
-            <legend>Tier</legend>
-            {tierIds.map((id) => {
-              const t = catalog.tiers.find((x) => x.id === id);
-              if (!t) return null;
-              return (
-                <label key={id} className={`tier-option${tier === id ? " checked" : ""}`}>
-                  <input type="radio" name="tier" value={id} checked={tier === id} onChange={() => setTier(id)} />
-                  <span className="tier-name">{t.name}</span>
-                  <span className="tier-price">{formatPrice(t.priceCents)}/mo</span>
-                  <span className="tier-credits">{formatCredits(t.allowanceCenticredits)} a month</span>
-                </label>
-              );
-            })}
-          </fieldset>
+          <TierChoice legend="Tier" value={tier} onChange={setTier} disabled={pending} />
           <div id={summaryId} className="summary">
             {targets.kind === "groups" ? (
               <p>
