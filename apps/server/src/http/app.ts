@@ -8,7 +8,7 @@ import { sessionCookieName } from "../auth/sessions";
 import { appRouter } from "../routers/_app";
 import type { Context, CookieJar, Deps } from "../trpc/context";
 import { scimHandler, scimPrefix } from "../scim/http";
-import { leanUsageHandler } from "./usage-adapter";
+import { leanHandler } from "./usage-adapter";
 
 export const trpcPrefix = "/trpc/";
 /** tRPC batches larger than this are refused (400). */
@@ -59,7 +59,7 @@ export async function createContext(deps: Deps, cookies: CookieJar, authorizatio
 export function createApp(deps: Deps, options: { staticDir?: string | undefined } = {}): RequestListener {
   const assets = options.staticDir && existsSync(options.staticDir) ? sirv(options.staticDir, { single: true, etag: true, gzip: true }) : null;
 
-  const usage = leanUsageHandler(deps, trpcPrefix, createContext);
+  const lean = leanHandler(deps, trpcPrefix, createContext, cookieJar);
   const scim = scimHandler(deps);
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -81,8 +81,8 @@ export function createApp(deps: Deps, options: { staticDir?: string | undefined 
       if (req.method === "POST" && !/^application\/json\b/i.test(req.headers["content-type"] ?? "")) {
         return sendJson(res, 415, { error: { message: "Send JSON (content-type: application/json)" } });
       }
-      // The usage clients' single calls take the lean path; everything else, tRPC's adapter.
-      if (usage(req, res, url)) return;
+      // Single usage calls and single GET queries take the lean path; everything else, tRPC's adapter.
+      if (lean(req, res, url)) return;
       void nodeHTTPRequestHandler({
         req,
         res,

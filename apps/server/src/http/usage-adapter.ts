@@ -6,9 +6,10 @@
  * AbortSignal (undici), and back. bench:usage measured it: usage.check 2,369 → 3,219 per second, a
  * single usage.record 1,211 → 1,551 per second, the server thread's CPU per check 0.40 → 0.26 ms.
  *
- * Only single (unbatched) calls of `usage.*` take this path: GET for queries, POST (JSON) for
- * mutations, after createApp's cross-site and content-type checks. Anything else (batches, other
- * routers, wrong methods) returns false, for the regular adapter to answer exactly as before.
+ * Single (unbatched) calls of `usage.*` take this path (GET for queries, POST (JSON) for mutations),
+ * and so do single GET queries of the console's routers (bench:console: the Users tab's p95 at 8
+ * clients), after createApp's cross-site and content-type checks. Anything else (batches, console
+ * mutations, wrong methods) returns false, for the regular adapter to answer exactly as before.
  * It calls tRPC's callProcedure and error shaping from `unstable-core-do-not-import`: @trpc/server is
  * pinned (11.22.1), and test/usage*.test.ts run every usage call over HTTP through this path.
  */
@@ -53,23 +54,34 @@ function send(res: ServerResponse, status: number, body: unknown) {
   res.end(text);
 }
 
-/** Handles a single usage call, or returns false for the regular tRPC adapter to answer. */
-export function leanUsageHandler(deps: Deps, trpcPrefix: string, createContext: (deps: Deps, cookies: CookieJar, authorization: string | undefined) => Promise<Context>) {
+/**
+ * Handles a single usage call, or a single (unbatched) GET query of any router (console reads such as
+ * subscriptions.list from scripts and the typed client), or returns false for the regular tRPC adapter
+ * to answer. Console queries read the session cookie through `cookiesFor`; queries never set cookies.
+ */
+export function leanHandler(
+  deps: Deps,
+  trpcPrefix: string,
+  createContext: (deps: Deps, cookies: CookieJar, authorization: string | undefined) => Promise<Context>,
+  cookiesFor: (req: IncomingMessage, res: ServerResponse) => CookieJar,
+) {
   const config = appRouter._def._config;
   // At run time the procedures are kept flat, by dotted path (as getProcedureAtPath reads them).
   const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
-  const types = new Map(Object.entries(procedures).flatMap(([path, p]) => (path.startsWith("usage.") ? [[path, p._def.type] as const] : [])));
+  const types = new Map(Object.entries(procedures).map(([path, p]) => [path, p._def.type] as const));
   return (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
     const path = url.pathname.slice(trpcPrefix.length);
     const type = req.method === "GET" ? "query" : req.method === "POST" ? "mutation" : null;
     if (!url.pathname.startsWith(trpcPrefix) || url.searchParams.has("batch") || !type || types.get(path) !== type) return false;
+    const usage = path.startsWith("usage.");
+    if (!usage && type !== "query") return false;
     if (type === "mutation" && !/^application\/json\b/i.test(req.headers["content-type"] ?? "")) return false;
     void (async () => {
       let input: unknown;
       let ctx: Awaited<ReturnType<typeof createContext>> | undefined;
       try {
         input = parseInput(type === "query" ? url.searchParams.get("input") : await readBody(req));
-        ctx = await createContext(deps, noCookies, req.headers.authorization);
+        ctx = await createContext(deps, usage ? noCookies : cookiesFor(req, res), req.headers.authorization);
         const data = await callProcedure({ router: appRouter, path, getRawInput: async () => input, ctx, type, signal: undefined, batchIndex: 0 });
         send(res, 200, { result: { data } });
       } catch (cause) {

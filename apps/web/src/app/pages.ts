@@ -22,5 +22,5 @@ export const OverviewPage = lazy(() => import("../features/overview/OverviewPage
 export const BillingPage = lazy(() => import("../features/billing/BillingPage").then((m) => ({ default: m.BillingPage })));
 export const SettingsPage = lazy(() => import("../features/settings/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 export const AuditPage = lazy(() => import("../features/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
-export const CoveragePage = lazy(() => import("../features/coverage/CoveragePage").then((m) => ({ default: m.CoveragePage })));
+export const CoveragePage = lazy(() => import("../features/directory-sync/CoveragePage").then((m) => ({ default: m.CoveragePage })));
 export const UserPage = lazy(() => import("../features/user/UserPage").then((m) => ({ default: m.UserPage })));
