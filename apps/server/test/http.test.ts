@@ -132,6 +132,18 @@ describe("HTTP surface", () => {
     }
   });
 
+  it("a single GET query answers as tRPC's adapter does: a procedure without input ignores ?input, a bad input is 400", async () => {
+    const cookie = await signIn(t.admins.viewer.email);
+    const clock = await fetch(`${base}/trpc/clock.get?input=undefined`, { headers: { cookie } });
+    expect(clock.status).toBe(200);
+    expect(((await clock.json()) as { result: { data: { now: string } } }).result.data.now).toBe(h.clock.now().toISOString());
+    const bad = await fetch(`${base}/trpc/subscriptions.list?input=${encodeURIComponent("{not json")}`, { headers: { cookie } });
+    expect(bad.status).toBe(400);
+    const batched = await fetch(`${base}/trpc/clock.get,session.me?batch=1`, { headers: { cookie } });
+    expect(batched.status).toBe(200);
+    expect(((await batched.json()) as unknown[]).length).toBe(2);
+  });
+
   it("refuses oversized batches", async () => {
     const cookie = await signIn(t.admins.viewer.email);
     const paths = Array.from({ length: 21 }, () => "session.me").join(",");

@@ -80,9 +80,10 @@ export function leanHandler(
       let input: unknown;
       let ctx: Awaited<ReturnType<typeof createContext>> | undefined;
       try {
-        input = parseInput(type === "query" ? url.searchParams.get("input") : await readBody(req));
+        // The body is read now; it is parsed only if the procedure takes an input (as tRPC's adapter does).
+        const raw = type === "query" ? url.searchParams.get("input") : await readBody(req);
         ctx = await createContext(deps, usage ? noCookies : cookiesFor(req, res), req.headers.authorization);
-        const data = await callProcedure({ router: appRouter, path, getRawInput: async () => input, ctx, type, signal: undefined, batchIndex: 0 });
+        const data = await callProcedure({ router: appRouter, path, getRawInput: async () => (input = parseInput(raw)), ctx, type, signal: undefined, batchIndex: 0 });
         send(res, 200, { result: { data } });
       } catch (cause) {
         const error = getTRPCErrorFromUnknown(cause);
