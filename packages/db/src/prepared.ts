@@ -25,6 +25,9 @@ export const numberOf = (v: string | number | bigint | null): number | null => (
  * The advisory lock key that orders a profile's month close against its late usage events: the close
  * takes it exclusively, a late event shared (a bigint expression for pg_advisory_xact_lock*).
  */
-export const closeLockKey = (profileId: string) => sql`hashtextextended(${`seatdesk.close:${profileId}`}, 0)`;
-/** The same key for a profile id column or expression of a statement. */
 export const closeLockKeyOf = (profileId: SQL) => sql`hashtextextended('seatdesk.close:' || ${profileId}::text, 0)`;
+/** The same key for one profile id. */
+export const closeLockKey = (profileId: string) => closeLockKeyOf(sql`${profileId}::uuid`);
+
+/** `{a,b,c}::uuid[]`: a list of ids as one parameter, on both drivers. */
+export const uuidArray = (ids: readonly string[]) => sql`${`{${ids.join(",")}}`}::uuid[]`;

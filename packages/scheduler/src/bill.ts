@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { buildInvoice, computeCharge, ledgerFor, type Catalog, type FirstMonthMode, type Invoice, type MonthLedger, type Period, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { instantOf, numberOf, rowsOf, type subscriptionMonths, type subscriptions, type Executor } from "@seatdesk/db";
+import { instantOf, numberOf, rowsOf, uuidArray, type subscriptionMonths, type subscriptions, type Executor } from "@seatdesk/db";
 
 /** A stored subscription row as the domain sees it. */
 export const toSubscription = (row: typeof subscriptions.$inferSelect): Subscription => ({
@@ -67,8 +67,6 @@ interface SubscriptionRow extends Record<string, unknown> {
   created_at: Instant;
 }
 
-/** `{a,b,c}::uuid[]`: one parameter for a list of ids, on both drivers. */
-export const uuidArray = (ids: readonly string[]) => sql`${`{${ids.join(",")}}`}::uuid[]`;
 
 /**
  * The bills of `period` for several profiles (DESIGN.md §2, "Charges"): for every user with a subscription
@@ -122,17 +120,15 @@ export async function billPeriods(
     });
   }
   for (const r of rowsOf<SubscriptionRow>(subs)) {
-    // Made after the period, or first activated after it (a usage event activates without writing the
-    // ended period's ledger): not Active in it, so nothing to bill.
+    // Made after the period: it had no part in it (the domain reads a later first activation itself).
     if (instantOf(r.created_at)!.getTime() >= period.end.getTime()) continue;
-    const activatedAt = instantOf(r.activated_at);
     const sub: Subscription = {
       tier: r.tier,
-      status: activatedAt && activatedAt.getTime() >= period.end.getTime() ? "pending" : r.status,
+      status: r.status,
       scheduledTier: r.scheduled_tier,
       scheduledAt: instantOf(r.scheduled_at),
       accessEndsAt: instantOf(r.access_ends_at),
-      activatedAt,
+      activatedAt: instantOf(r.activated_at),
       lastActiveAt: instantOf(r.last_active_at),
     };
     byProfile.get(r.profile_id)!.set(r.user_id, { displayName: r.display_name, email: r.email, ledger: ledgerFor(period, sub, null) });

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { isPeriodClosed, nextPeriod, periodOf, defaultGraceMs, type Catalog, type Period } from "@seatdesk/domain";
-import { closeLockKeyOf, instantOf, rowsOf, type Db, type Tx } from "@seatdesk/db";
-import { billPeriods, uuidArray, type PeriodBill } from "./bill";
+import { closeLockKeyOf, instantOf, rowsOf, uuidArray, type Db, type Tx } from "@seatdesk/db";
+import { billPeriods, type PeriodBill } from "./bill";
 import { failpoint } from "./failpoint";
 
 /** Profiles closed in one transaction: a few statements for all of them instead of a dozen each. */

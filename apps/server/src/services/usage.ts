@@ -29,7 +29,7 @@ import {
   type TierId,
   maxTargetsPerCall,
 } from "@seatdesk/domain";
-import { closeLockKey, runPrepared, type Executor, type Tx } from "@seatdesk/db";
+import { closeLockKey, runPrepared, uuidArray, type Executor, type Tx } from "@seatdesk/db";
 import type { KeyScope } from "../auth/api-keys";
 import { saveLedgers } from "./ledgers";
 
@@ -104,7 +104,6 @@ interface UserState {
   limits: { userCap: Cap; overageSwitch: OverageSwitch };
 }
 
-const uuidArray = (ids: string[]) => sql`${`{${ids.join(",")}}`}::uuid[]`;
 const textArray = (values: string[]) => sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`}::text[]`;
 
 /**

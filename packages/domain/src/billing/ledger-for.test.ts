@@ -20,6 +20,10 @@ describe("ledgerFor: a month's ledger opens from the subscription as it stood at
   it("a cancel whose access ended at the 1st opens nothing to charge", () => {
     expect(ledgerFor(feb, sub({ status: "canceled", accessEndsAt: feb.start }), null)).toMatchObject({ feeTier: null, activeAtStart: false });
   });
+  it("first activated at or after the month's end (a usage event in the next month): it was Pending, nothing to charge", () => {
+    expect(ledgerFor(feb, sub({ activatedAt: feb.end }), null)).toMatchObject({ feeTier: null, activeAtStart: false });
+    expect(ledgerFor(feb, sub({ activatedAt: new Date(feb.end.getTime() - 1) }), null)).toMatchObject({ feeTier: "pro_plus", activeAtStart: true });
+  });
   it("Pending or no subscription: not Active at the start", () => {
     expect(ledgerFor(feb, sub({ status: "pending", activatedAt: null }), null)).toMatchObject({ feeTier: null, activeAtStart: false });
     expect(ledgerFor(feb, null, null)).toEqual(openLedger(feb, null));

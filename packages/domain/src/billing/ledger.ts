@@ -37,11 +37,15 @@ export function openLedger(period: Period, atStart: Subscription | null): MonthL
  * The ledger of `period` for a subscription last changed before or during it: the stored one when the
  * period already has one, else opened from the subscription as it stood at the period's start.
  * Every change to a subscription materializes its ledger first, so a missing ledger means nothing
- * changed since the period began and `inForce(stored, period.start)` is the state at its start.
+ * changed since the period began and `inForce(stored, period.start)` is the state at its start. One
+ * exception is read from the subscription itself: a first activation at or after the period's end (a
+ * usage event in the next month, which writes only that month's ledger) means it was Pending then.
  */
 export function ledgerFor(period: Period, stored: Subscription | null, existing: MonthLedger | null): MonthLedger {
   if (existing) return existing;
-  return openLedger(period, stored ? inForce(stored, period.start) : null);
+  if (!stored) return openLedger(period, null);
+  const activatedLater = stored.activatedAt !== null && stored.activatedAt.getTime() >= period.end.getTime();
+  return openLedger(period, inForce(activatedLater ? { ...stored, status: "pending" } : stored, period.start));
 }
 
 /**
