@@ -28,6 +28,7 @@ import { drizzle as drizzleProxy } from "drizzle-orm/pg-proxy";
 import postgres from "postgres";
 import { defaultCatalog } from "@seatdesk/domain";
 import { accounts, connect, consoleAdmins, profiles, type Database, type Db } from "@seatdesk/db";
+import { benchDatabase } from "@seatdesk/db/bench";
 import { generatePassword, hashPassword } from "../src/auth/password";
 import { systemClock } from "../src/clock";
 import { createApp } from "../src/http/app";
@@ -87,27 +88,9 @@ function nameFragments(count: number): string[] {
   });
 }
 
-const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const databaseName = `seatdesk_bench_${process.pid}`;
-const benchUrl = (() => {
-  const u = new URL(serverUrl);
-  u.pathname = `/${databaseName}`;
-  return u.toString();
-})();
-
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-let created = false;
-async function dropDatabase() {
-  if (!created) return;
-  created = false;
-  await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    say("\nInterrupted: dropping the bench database.");
-    void dropDatabase().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-  });
-}
+const bench = benchDatabase("console", say);
+const databaseName = bench.name;
+const benchUrl = bench.url;
 
 /** One account, a profile, an owner, `users` directory users, about 30% subscribed; all in SQL. */
 async function seed(database: Database, raw: postgres.Sql, password: string) {
@@ -218,8 +201,7 @@ function directSql(connection: postgres.Sql) {
 async function main() {
   const t0 = performance.now();
   say(`Seatdesk console benchmark: ${users.toLocaleString("en-US")} directory users, ${concurrency} concurrent client${concurrency === 1 ? "" : "s"}, PostgreSQL`);
-  await admin.unsafe(`create database "${databaseName}"`);
-  created = true;
+  await bench.create();
   const database = await connect({ url: benchUrl });
   const raw = postgres(benchUrl, { max: 1, onnotice: () => {} });
   try {
@@ -351,8 +333,7 @@ async function main() {
   } finally {
     await raw.end({ timeout: 5 });
     await database.close();
-    await dropDatabase();
-    await admin.end({ timeout: 5 });
+    await bench.dispose();
   }
 }
 

@@ -44,6 +44,7 @@ import postgres from "postgres";
 import { defaultCatalog, periodOf } from "@seatdesk/domain";
 import * as schema from "@seatdesk/db";
 import { accounts, connect, profiles, rowsOf, type Database, type Db } from "@seatdesk/db";
+import { benchDatabase } from "@seatdesk/db/bench";
 import { generateApiKey } from "../src/auth/api-keys";
 import { systemClock } from "../src/clock";
 import { createApp, createContext } from "../src/http/app";
@@ -135,39 +136,21 @@ function cpuSpent(a: CpuSample, b: CpuSample) {
 }
 const perOp = (total: number, count: number) => (Number.isFinite(total) && count > 0 ? total / count : Number.NaN);
 
-const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const databaseName = `seatdesk_bench_usage_${process.pid}`;
-const benchUrl = (() => {
-  const u = new URL(serverUrl);
-  u.pathname = `/${databaseName}`;
-  return u.toString();
-})();
 const runId = process.pid.toString(36);
 
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-let created = false;
 let scratch: string | null = null;
-async function dropDatabase() {
+const removeScratch = () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   scratch = null;
-  if (!created) return;
-  created = false;
-  await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
-}
+};
 let pgbenchChild: ReturnType<typeof spawn> | null = null;
 // Ctrl-C reaches this process, pnpm and pgbench alike; pnpm then sends SIGTERM: both end the run the same way.
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    say("\nInterrupted: dropping the bench database.");
-    pgbenchChild?.kill("SIGINT");
-    void dropDatabase()
-      .catch((e: unknown) => say(`Could not drop ${databaseName}: ${String(e)}`))
-      .finally(() => process.exit(130));
-  });
-}
+const bench = benchDatabase("usage", say, () => {
+  pgbenchChild?.kill("SIGINT");
+  removeScratch();
+});
+const databaseName = bench.name;
+const benchUrl = bench.url;
 
 interface Seeded {
   accountId: string;
@@ -496,8 +479,7 @@ async function main() {
   say(
     `Seatdesk usage benchmark: ${users.toLocaleString("en-US")} Active Pro users, ${concurrency} concurrent clients, PostgreSQL, ${durationMs / 1000} s per phase`,
   );
-  await admin.unsafe(`create database "${databaseName}"`);
-  created = true;
+  await bench.create();
   scratch = mkdtempSync(join(tmpdir(), "seatdesk-bench-usage-"));
   const database = await connect({ url: benchUrl });
   const raw = postgres(benchUrl, { max: 1, onnotice: () => {} });
@@ -623,8 +605,8 @@ async function main() {
     }
     await raw.end({ timeout: 5 });
     await database.close();
-    await dropDatabase();
-    await admin.end({ timeout: 5 });
+    removeScratch();
+    await bench.dispose();
   }
 }
 

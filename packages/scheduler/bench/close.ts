@@ -17,6 +17,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { defaultCatalog, getTier } from "@seatdesk/domain";
 import { connect, rowsOf } from "@seatdesk/db";
+import { benchDatabase } from "@seatdesk/db/bench";
 import { closeDue } from "../src/close";
 
 const arg = process.argv.indexOf("--subscriptions");
@@ -29,26 +30,9 @@ const nextStart = "2026-11-01T00:00:00Z";
 const now = new Date("2026-11-01T00:20:00Z");
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
-const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const databaseName = `seatdesk_bench_close_${process.pid}`;
-const benchUrl = (() => {
-  const u = new URL(serverUrl);
-  u.pathname = `/${databaseName}`;
-  return u.toString();
-})();
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-let created = false;
-async function dropDatabase() {
-  if (!created) return;
-  created = false;
-  await admin.unsafe(`drop database if exists "${databaseName}" with (force)`);
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    say("\nInterrupted: dropping the bench database.");
-    void dropDatabase().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-  });
-}
+const bench = benchDatabase("close", say);
+const databaseName = bench.name;
+const benchUrl = bench.url;
 
 const tierCase = (column: string, field: "priceCents" | "allowanceCenticredits") =>
   `case ${column} ${defaultCatalog.tiers.map((t) => `when '${t.id}' then ${getTier(defaultCatalog, t.id)[field]}`).join(" ")} end`;
@@ -121,8 +105,7 @@ class Rollback extends Error {}
 async function main() {
   const t0 = performance.now();
   say(`Seatdesk month-close benchmark: ${subscriptionCount.toLocaleString("en-US")} subscriptions over ${profileCount.toLocaleString("en-US")} profiles, closing ${period}, PostgreSQL`);
-  await admin.unsafe(`create database "${databaseName}"`);
-  created = true;
+  await bench.create();
   const database = await connect({ url: benchUrl, max: 3 });
   const raw = postgres(benchUrl, { max: 1, onnotice: () => {} });
   try {
@@ -157,8 +140,7 @@ async function main() {
   } finally {
     await raw.end({ timeout: 5 });
     await database.close();
-    await dropDatabase();
-    await admin.end({ timeout: 5 });
+    await bench.dispose();
   }
 }
 const round = (n: number) => Math.round(n * 100) / 100;

@@ -1,0 +1,54 @@
+import postgres from "postgres";
+
+/** A benchmark's own PostgreSQL database: created fresh, dropped at the end and on Ctrl-C or SIGTERM. */
+export interface BenchDatabase {
+  /** `seatdesk_bench_<kind>_<pid>` */
+  name: string;
+  /** DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) with this database's name. */
+  url: string;
+  create(): Promise<void>;
+  /** Drops the database if it was made (safe to call twice); then ends the admin connection. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Only the host, port and role of DATABASE_URL are used, so a development database is never touched.
+ * `onInterrupt` runs first when the run is interrupted (a child process to stop, a folder to remove).
+ */
+export function benchDatabase(kind: string, say: (line: string) => void, onInterrupt: () => void = () => {}): BenchDatabase {
+  const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const name = `seatdesk_bench_${kind}_${process.pid}`;
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  let created = false;
+  const drop = async () => {
+    if (!created) return;
+    created = false;
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+  };
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      say("\nInterrupted: dropping the bench database.");
+      onInterrupt();
+      void drop()
+        .catch((e: unknown) => say(`Could not drop ${name}: ${String(e)}`))
+        .finally(() => process.exit(signal === "SIGTERM" ? 143 : 130));
+    });
+  }
+  return {
+    name,
+    url: u.toString(),
+    create: async () => {
+      await admin.unsafe(`create database "${name}"`);
+      created = true;
+    },
+    dispose: async () => {
+      await drop();
+      await admin.end({ timeout: 5 });
+    },
+  };
+}
