@@ -1,10 +1,11 @@
 /**
  * The load side of bench/console.ts, in a worker thread so that the clients' own work (building
  * requests, parsing answers) never runs on the server's event loop and inflates its timings.
- * Each client is a typed tRPC client with its own signed-in session, one request at a time.
+ * Each client has its own connection and signed-in session, one request at a time.
  */
+import { Agent, request } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
-import { createTRPCClient, httpLink } from "@trpc/client";
+import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../src/router";
 
 export interface ClientsConfig {
@@ -35,25 +36,54 @@ const port = parentPort!;
 const post = (m: ClientsMessage) => port.postMessage(m);
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
 
-function signedInClient() {
-  let cookie: string | undefined;
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpLink({
-        url: `${config.url}/trpc`,
-        headers: () => (cookie ? { cookie } : {}),
-        fetch: async (input, init) => {
-          const response = await fetch(input, init as RequestInit | undefined);
-          const set = response.headers.getSetCookie().find((c) => c.startsWith("seatdesk_session="));
-          if (set) cookie = set.split(";")[0];
-          return response;
-        },
-      }),
-    ],
-  });
-}
+type Page = inferRouterOutputs<AppRouter>["subscriptions"]["list"];
+type PageInput = inferRouterInputs<AppRouter>["subscriptions"]["list"];
 
-type Client = ReturnType<typeof signedInClient>;
+/**
+ * One client: its own keep-alive connection and session cookie, speaking tRPC's HTTP form directly
+ * (GET with `input` for queries, a JSON POST for mutations). Plain node:http rather than the tRPC
+ * client on fetch: on a 2-core machine the load generator shares the CPU with the server it
+ * measures, and fetch's Request/AbortSignal/stream machinery cost several times what node:http does.
+ */
+class Client {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  private cookie: string | undefined;
+
+  private call(method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { origin: config.url };
+    if (this.cookie) headers.cookie = this.cookie;
+    if (payload !== undefined) headers["content-type"] = "application/json";
+    return new Promise((resolve, reject) => {
+      const req = request(`${config.url}/trpc/${path}`, { method, agent: this.agent, headers }, (res) => {
+        const set = res.headers["set-cookie"]?.find((c) => c.startsWith("seatdesk_session="));
+        if (set) this.cookie = set.split(";")[0];
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+          resolve((JSON.parse(text) as { result: { data: unknown } }).result.data);
+        });
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  query<T>(path: string, input: unknown): Promise<T> {
+    return this.call("GET", `${path}?input=${encodeURIComponent(JSON.stringify(input))}`) as Promise<T>;
+  }
+
+  mutate(path: string, input?: unknown): Promise<unknown> {
+    return this.call("POST", path, input ?? {});
+  }
+
+  close() {
+    this.agent.destroy();
+  }
+}
 
 const requests: Record<RequestKind, number> = { first: 0, search: 0, deep: 0 };
 /** The first few failures, word for word; all of them are counted. */
@@ -74,7 +104,7 @@ async function run(client: Client, until: number) {
       cursor = pick(config.deepCursors);
       pagesOnChain = 0;
     }
-    const input =
+    const input: PageInput =
       kind === "first"
         ? { profileId: config.profileId }
         : kind === "search"
@@ -82,7 +112,7 @@ async function run(client: Client, until: number) {
           : { profileId: config.profileId, cursor };
     const t0 = performance.now();
     try {
-      const page = await client.subscriptions.list.query(input);
+      const page: Page = await client.query<Page>("subscriptions.list", input);
       if (recording) {
         clientMs.push(performance.now() - t0);
         requests[kind]++;
@@ -101,8 +131,8 @@ async function run(client: Client, until: number) {
 
 const clients: Client[] = [];
 for (let i = 0; i < config.clients; i++) {
-  const client = signedInClient();
-  await client.session.signIn.mutate({ email: config.email, password: config.password });
+  const client = new Client();
+  await client.mutate("session.signIn", { email: config.email, password: config.password });
   clients.push(client);
 }
 post({ type: "signed-in" });
@@ -115,4 +145,5 @@ recording = false;
 
 clientMs.sort((a, b) => a - b);
 post({ type: "done", requests, rows, errorCount, errors, clientP95Ms: clientMs[Math.max(0, Math.ceil(0.95 * clientMs.length) - 1)] ?? 0 });
-await Promise.all(clients.map((c) => c.session.signOut.mutate()));
+await Promise.all(clients.map((c) => c.mutate("session.signOut")));
+for (const c of clients) c.close();

@@ -7,14 +7,17 @@
  *    a development database is never touched), applies the migrations and seeds one account, one
  *    profile in us-east-1, an owner to sign in as and BENCH_USERS (100,000) directory users, about
  *    30% of them subscribed (assignments, subscriptions and this month's ledgers).
- * 2. Starts the real server in this process (createApp with the deps src/main.ts builds) and times
- *    every `subscriptions.list` request inside it, from the request's arrival to its last byte.
- *    8 signed-in clients (in a worker thread) ask for first pages, searches for name fragments and
- *    deep pages (following nextCursor) for BENCH_SECONDS (15) after a 2 s warm-up; 30% first pages,
- *    BENCH_SEARCH_SHARE (0.3) searches, the rest deep pages.
+ * 2. Starts the real server in this process (createApp with the deps src/main.ts builds, the in-memory
+ *    search index included; BENCH_SEARCH_INDEX=off leaves it out) and times every `subscriptions.list`
+ *    request inside it, from the request's arrival to its last byte.
+ *    8 signed-in clients (in a worker thread, plain keep-alive HTTP) ask for first pages, searches for
+ *    name fragments and deep pages (following nextCursor) for BENCH_SECONDS (15) after a 2 s warm-up;
+ *    30% first pages, BENCH_SEARCH_SHARE (0.3) searches, the rest deep pages. The first search of the
+ *    warm-up finds no index and starts its build; the summary says how searches were answered.
  * 3. Runs the same statements directly through SQL: src/services/users-tab.ts is called on a driver
  *    that captures each statement it issues and runs it on one of 8 plain postgres.js connections,
- *    timing the database alone (one prepared statement a page, searches included).
+ *    timing the database alone (one prepared statement a page, searches included: with the index, the
+ *    statement that reads the users it names).
  * 4. Prints a summary, EXPLAIN ANALYZE of the slowest page query of each shape (whole plans with
  *    BENCH_EXPLAIN=1), and last one JSON line: {"p95_ms":…,"sql_p95_ms":…,"users":…}, where sql_p95_ms
  *    is the p95 of all the statements of a page. At the server a page also reads the session and the
@@ -34,6 +37,7 @@ import { systemClock } from "../src/clock";
 import { createApp } from "../src/http/app";
 import { jsonLog } from "../src/log";
 import { defaultRegions } from "../src/regions";
+import { DirectorySearch } from "../src/services/directory-search";
 import { decodeCursor, encodeCursor, listUsersTab } from "../src/services/users-tab";
 import type { ClientsConfig, ClientsMessage, RequestKind } from "./console-clients";
 
@@ -215,7 +219,10 @@ async function main() {
     const fragments = nameFragments(200);
 
     // --- the server, in this process, timed around its request listener ---
-    const app = createApp({ database, clock: systemClock, log: jsonLog(), catalog: defaultCatalog, regions: defaultRegions });
+    const log = jsonLog();
+    // As src/main.ts builds it; BENCH_SEARCH_INDEX=off measures searches in SQL only.
+    const directorySearch = process.env.BENCH_SEARCH_INDEX === "off" ? undefined : new DirectorySearch(database.db, { log });
+    const app = createApp({ database, clock: systemClock, log, catalog: defaultCatalog, regions: defaultRegions, ...(directorySearch ? { directorySearch } : {}) });
     const serverMs: number[] = [];
     const serverByKind: Record<RequestKind, number[]> = { first: [], search: [], deep: [] };
     const statuses = new Map<number, number>();
@@ -263,6 +270,10 @@ async function main() {
     );
     say(`          at the server  p50 ${ms(at.p50)}  p95 ${ms(at.p95)}  p99 ${ms(at.p99)}  max ${ms(at.max)}   (client side p95 ${ms(done.clientP95Ms)})`);
     say(`          p95 at the server by request: first page ${ms(summary(serverByKind.first).p95)}, search ${ms(summary(serverByKind.search).p95)}, deep page ${ms(summary(serverByKind.deep).p95)}`);
+    if (directorySearch) {
+      const c = directorySearch.counts;
+      say(`          searches answered through the in-memory index: ${c.fromIndex.toLocaleString("en-US")}, in SQL: ${c.fromSql.toLocaleString("en-US")} (index builds: ${c.builds}, the last in ${ms(c.lastBuildMs)}; warm-up included)`);
+    }
     const failed = [...statuses].filter(([s]) => s !== 200);
     if (done.errorCount || failed.length) {
       say(`          ${done.errorCount} failed requests (HTTP ${failed.map(([s, n]) => `${s}: ${n}`).join(", ") || "none"}); first: ${done.errors.join(" | ")}`);
@@ -286,7 +297,7 @@ async function main() {
           const kind: RequestKind = r < 0.3 ? "first" : r < 0.3 + searchShare ? "search" : "deep";
           const search = kind === "search" ? fragments[Math.floor(Math.random() * fragments.length)] : undefined;
           const after = kind === "deep" ? (cursor ?? decode(seeded.deepCursors[Math.floor(Math.random() * seeded.deepCursors.length)]!)) : null;
-          const page = await listUsersTab(direct.db, defaultCatalog, { accountId: seeded.accountId, profileId: seeded.profileId, search, after, limit: 50, now: systemClock.now() });
+          const page = await listUsersTab(direct.db, defaultCatalog, { accountId: seeded.accountId, profileId: seeded.profileId, search, after, limit: 50, now: systemClock.now(), searchIndex: directorySearch });
           if (kind === "deep") cursor = page.nextCursor ? decode(page.nextCursor) : null;
           const statements = direct.take();
           const sum = statements.reduce((s, st) => s + st.ms, 0);

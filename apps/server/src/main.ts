@@ -9,6 +9,7 @@ import { closeDue } from "@seatdesk/scheduler";
 import { systemClock, testClock, type Clock } from "./clock";
 import { seedDemo } from "./demo/seed";
 import { createApp } from "./http/app";
+import { DirectorySearch } from "./services/directory-search";
 import { jsonLog } from "./log";
 import { defaultRegions } from "./regions";
 
@@ -52,7 +53,11 @@ if (seedWanted && !anyAccount) {
   }
 }
 
-const server = createServer(createApp({ database, clock, sessionClock: systemClock, log, catalog: defaultCatalog, regions: defaultRegions }, { staticDir }));
+// The Users tab's search index in memory (services/directory-search.ts); SEATDESK_SEARCH_INDEX=off searches in SQL only.
+const directorySearch = env.SEATDESK_SEARCH_INDEX === "off" ? undefined : new DirectorySearch(database.db, { log });
+const server = createServer(
+  createApp({ database, clock, sessionClock: systemClock, log, catalog: defaultCatalog, regions: defaultRegions, ...(directorySearch ? { directorySearch } : {}) }, { staticDir }),
+);
 
 // The month close: inside this process on embedded PGlite (single-process), or with SEATDESK_SCHEDULER=1;
 // on PostgreSQL it is otherwise the worker's job (pnpm --filter @seatdesk/scheduler start).

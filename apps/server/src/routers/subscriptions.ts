@@ -146,6 +146,7 @@ export const subscriptionsRouter = router({
         after: cursorOf(input.cursor),
         limit: input.limit,
         now: ctx.clock.now(),
+        searchIndex: ctx.directorySearch,
       }),
     ),
 

@@ -1,7 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import { allowanceOf, inForce, ledgerFor, periodOf, type Catalog, type Period, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { instantOf, numberOf, runPrepared, subscriptions, type Executor } from "@seatdesk/db";
+import { instantOf, numberOf, runPrepared, subscriptions, uuidArray, type Executor } from "@seatdesk/db";
 import type { Wire } from "../wire";
+import type { DirectorySearch } from "./directory-search";
 import { statusFilter, tierInForce, type UserListStatus } from "./effective-sql";
 
 export interface UsersTabRow {
@@ -88,7 +89,8 @@ const start: [string, string] = ["", "00000000-0000-0000-0000-000000000000"];
  *
  * Each page is one prepared statement (its text depends only on which filters are set), so a page
  * costs one round trip and no planning. A plain page walks directory_users_name_idx from the cursor; a
- * search is bounded either way (see searchStatement).
+ * search is bounded either way (see searchStatement), or, with the in-memory index (directory-search.ts),
+ * reads just the users the index names (fromIndex).
  */
 export async function listUsersTab(
   db: Executor,
@@ -110,6 +112,8 @@ export async function listUsersTab(
     after?: [string, string] | null;
     limit: number;
     now: Date;
+    /** The in-memory search index; without it (or when it cannot answer) a search runs in SQL. */
+    searchIndex?: DirectorySearch | undefined;
   },
 ): Promise<Wire<UsersTabPage>> {
   const period = periodOf(params.now);
@@ -155,8 +159,15 @@ export async function listUsersTab(
 
   const shape = [params.status ?? "", params.tier ? "tier" : "", shortSearch ? "like" : "", params.overage ? "over" : "", params.scheduled ? "sched" : "", params.userId ? "user" : "", desc ? "desc" : "", after ? "" : "first"].join(".");
   const from = (table: SQL) => (after ? sql`and (${table}.display_name, ${table}.id) ${keyset.cmp} (${after[0]}::text, ${after[1]}::uuid)` : sql``);
+  // A plain search (no other filter) goes through the in-memory index when there is one that can answer.
+  const plainSearch = search.length > 0 && !params.status && !params.tier && !params.overage && !params.scheduled && !params.userId;
+  const indexed =
+    plainSearch && params.searchIndex
+      ? await fromIndex(db, params.searchIndex, { accountId: params.accountId, search, after: params.after ?? null, desc, want, keyset, subJoin, ledgerJoin, columns })
+      : null;
   const rows =
-    search.length >= trigramMinLength
+    indexed ??
+    (search.length >= trigramMinLength
       ? await runPrepared<PageRow>(
           db,
           `users_tab_search.${shape}`,
@@ -168,11 +179,46 @@ export async function listUsersTab(
           sql`select ${columns} from directory_users ${subJoin} ${ledgerJoin}
             where directory_users.account_id = ${params.accountId}::uuid and directory_users.deleted_at is null ${from(sql.raw("directory_users"))} ${extra}
             order by directory_users.display_name ${keyset.dir}, directory_users.id ${keyset.dir} limit ${want}::int`,
-        );
+        ));
 
   const page = rows.slice(0, params.limit).map((row) => toRow(row, catalog, period, params.now));
   const last = page.at(-1);
   return { rows: page, nextCursor: rows.length > params.limit && last ? encodeCursor(last.displayName, last.userId) : null };
+}
+
+/**
+ * A search page through the in-memory index: it names the matching users, one statement reads their rows
+ * together with the account's directory version. Null (search in SQL instead) when the index has nothing
+ * to say for this account or cursor yet, or was built at another version than the rows read now.
+ */
+async function fromIndex(
+  db: Executor,
+  index: DirectorySearch,
+  p: { accountId: string; search: string; after: [string, string] | null; desc: boolean; want: number; keyset: Keyset; subJoin: SQL; ledgerJoin: SQL; columns: SQL },
+): Promise<PageRow[] | null> {
+  const hit = index.find(p.accountId, p.search, p.after, p.desc, p.want);
+  if (!hit) {
+    index.counts.fromSql++;
+    return null;
+  }
+  const rows = await runPrepared<PageRow & { dir_version: string | number }>(
+    db,
+    `users_tab_ids.${p.desc ? "desc" : ""}`,
+    sql`select v.dir_version, page.* from (select coalesce((select version from directory_versions where account_id = ${p.accountId}::uuid), 0) as dir_version) as v
+      left join lateral (
+        select ${p.columns} from directory_users ${p.subJoin} ${p.ledgerJoin}
+        where directory_users.account_id = ${p.accountId}::uuid and directory_users.id = any(${uuidArray(hit.ids)})
+      ) as page on true
+      order by page.display_name ${p.keyset.dir}, page.id ${p.keyset.dir}`,
+  );
+  const version = Number(rows[0]?.dir_version ?? -1);
+  if (version !== hit.version) {
+    index.outdated(p.accountId, hit.version);
+    index.counts.fromSql++;
+    return null;
+  }
+  index.counts.fromIndex++;
+  return rows.filter((row) => row.id !== null);
 }
 
 const iso = (v: string | Date | null) => instantOf(v)?.toISOString() ?? null;

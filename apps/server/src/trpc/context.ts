@@ -3,6 +3,7 @@ import type { Database } from "@seatdesk/db";
 import type { ConsoleSession } from "../auth/sessions";
 import type { Clock } from "../clock";
 import type { Log } from "../log";
+import type { DirectorySearch } from "../services/directory-search";
 
 /** What the server is made of; injected, so PGlite, PostgreSQL and tests plug in the same way. */
 export interface Deps {
@@ -17,6 +18,8 @@ export interface Deps {
   catalog: Catalog;
   /** Regions an account may have a profile in (DESIGN.md §1). */
   regions: readonly { id: string; name: string }[];
+  /** The Users tab's in-memory search index (services/directory-search.ts); without it searches run in SQL. */
+  directorySearch?: DirectorySearch;
 }
 
 /** The cookie side of a request, so procedures never touch node:http. */

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, foreignKey, index, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, foreignKey, index, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { accounts } from "./accounts";
 import { accountId, createdAt, instant, newId } from "./columns";
 
@@ -33,6 +33,19 @@ export const directoryUsers = pgTable(
     index("directory_users_search_idx").using("gin", sql`${t.searchText} gin_trgm_ops`),
   ],
 );
+
+/**
+ * How many committed transactions have changed an account's directory users. A deferred trigger on
+ * directory_users (migration 0007) adds one at commit, once per transaction, so a reader that sees
+ * version V in a snapshot sees exactly the users as of V: the server's in-memory search index
+ * (services/directory-search.ts) compares it to tell whether it is still current.
+ */
+export const directoryVersions = pgTable("directory_versions", {
+  accountId: uuid()
+    .primaryKey()
+    .references(() => accounts.id),
+  version: bigint({ mode: "number" }).notNull().default(0),
+});
 
 export const directoryGroups = pgTable(
   "directory_groups",
