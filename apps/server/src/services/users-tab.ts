@@ -77,6 +77,17 @@ type PageRow = {
 
 /** Searches shorter than this cannot use the trigram index; they walk the name index like a plain page. */
 const trigramMinLength = 3;
+/**
+ * A row count written into a statement's text rather than passed as a parameter (it is a validated
+ * integer, and the statement's name carries it). PostgreSQL plans a prepared statement once only if its
+ * generic plan costs about what the custom ones do; with `limit $n` the generic plan assumes a tenth of
+ * the directory and loses, so every page was planned again (bench:console, runs taken in turn on one
+ * machine: 13% to 35% more pages a second without it).
+ */
+const limitOf = (n: number) => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`not a row count: ${n}`);
+  return sql.raw(String(n));
+};
 /** A search first walks this many users in name order from the cursor before turning to the trigram index. */
 export const searchWalkBudget = 500;
 /** The cursor of the first page: every (display_name, id) sorts after it. */
@@ -170,15 +181,15 @@ export async function listUsersTab(
     (search.length >= trigramMinLength
       ? await runPrepared<PageRow>(
           db,
-          `users_tab_search.${shape}`,
+          `users_tab_search.${shape}.${want}`,
           searchStatement({ accountId: params.accountId, from, keyset, want, pattern, filtered: filters.length > 0, extra, subJoin, ledgerJoin, columns }),
         )
       : await runPrepared<PageRow>(
           db,
-          `users_tab_page.${shape}`,
+          `users_tab_page.${shape}.${want}`,
           sql`select ${columns} from directory_users ${subJoin} ${ledgerJoin}
             where directory_users.account_id = ${params.accountId}::uuid and directory_users.deleted_at is null ${from(sql.raw("directory_users"))} ${extra}
-            order by directory_users.display_name ${keyset.dir}, directory_users.id ${keyset.dir} limit ${want}::int`,
+            order by directory_users.display_name ${keyset.dir}, directory_users.id ${keyset.dir} limit ${limitOf(want)}`,
         ));
 
   const page = rows.slice(0, params.limit).map((row) => toRow(row, catalog, period, params.now));
@@ -317,23 +328,23 @@ function searchStatement(p: {
     with bounded as materialized (
       select account_id, id, display_name, search_text from directory_users
       where account_id = ${p.accountId}::uuid and deleted_at is null ${p.from(sql.raw("directory_users"))}
-      order by display_name ${p.keyset.dir}, id ${p.keyset.dir} limit ${searchWalkBudget}::int
+      order by display_name ${p.keyset.dir}, id ${p.keyset.dir} limit ${limitOf(searchWalkBudget)}
     ), walked as materialized (
       select directory_users.id, directory_users.display_name from bounded as directory_users ${filterJoin}
       where ${matches} ${p.extra}
-      order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${p.want}::int
+      order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${limitOf(p.want)}
     ), hits as materialized (
       select account_id, id, display_name from directory_users
       where account_id = ${p.accountId}::uuid and deleted_at is null and ${matches}
     ), rest as (
       select directory_users.id, directory_users.display_name from hits as directory_users ${filterJoin}
-      where (select count(*) from walked) < ${p.want}::int and (select count(*) from bounded) = ${searchWalkBudget}::int
+      where (select count(*) from walked) < ${limitOf(p.want)} and (select count(*) from bounded) = ${limitOf(searchWalkBudget)}
         and (directory_users.display_name, directory_users.id) ${p.keyset.cmp} (select display_name, id from bounded order by display_name ${p.keyset.back}, id ${p.keyset.back} limit 1) ${p.extra}
-      order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${p.want}::int
+      order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${limitOf(p.want)}
     ), found as (
       select id from walked union all select id from rest
     )
     select ${p.columns} from found
     join directory_users on directory_users.account_id = ${p.accountId}::uuid and directory_users.id = found.id ${p.subJoin} ${p.ledgerJoin}
-    order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${p.want}::int`;
+    order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${limitOf(p.want)}`;
 }
