@@ -32,8 +32,8 @@ beforeAll(async () => {
   t = await makeTenant(h, { users: 0 });
   await h.database.db.insert(directoryUsers).values(people(260).map((p) => ({ ...p, accountId: t.accountId })));
   // Some of them subscribed, so rows carry subscriptions and ledgers as well.
-  const [ids] = [(await h.database.db.select({ id: directoryUsers.id }).from(directoryUsers).where(eq(directoryUsers.accountId, t.accountId))).map((r) => r.id)];
-  await subscribeAt(h, t, ids.slice(0, 40), "pro", testNow);
+  const ids = await h.database.db.select({ id: directoryUsers.id }).from(directoryUsers).where(eq(directoryUsers.accountId, t.accountId));
+  await subscribeAt(h, t, ids.slice(0, 40).map((r) => r.id), "pro", testNow);
   index = new DirectorySearch(h.database.db, { rebuildIntervalMs: 0 });
   await index.build(t.accountId);
 });
@@ -123,6 +123,20 @@ describe("the Users tab's search through the in-memory index", () => {
     const ours = await withIndex().subscriptions.list({ profileId: t.profileId, search: "user", limit: 200 });
     const theirIds = new Set(other.userIds);
     expect(ours.rows.some((r) => theirIds.has(r.userId))).toBe(false);
+  });
+
+  it("once a page has seen a newer directory, the index answers nothing until it is rebuilt", async () => {
+    const slow = new DirectorySearch(h.database.db, { rebuildIntervalMs: 60_000 });
+    const f = await makeTenant(h, { users: 5 });
+    await slow.build(f.accountId);
+    expect(slow.find(f.accountId, "user", null, false, 10)?.ids).toHaveLength(5);
+    await h.database.db.insert(directoryUsers).values({ accountId: f.accountId, userName: "late@corp.example", email: "late@corp.example", displayName: "User Late" });
+    const page = await callerAs({ ...h, deps: { ...h.deps, directorySearch: slow } }, f.admins.viewer).subscriptions.list({ profileId: f.profileId, search: "user" });
+    expect(page.rows.map((r) => r.displayName)).toContain("User Late");
+    // Stale, and not rebuilt within the interval: searches go to SQL without asking it.
+    expect(slow.find(f.accountId, "user", null, false, 10)).toBeNull();
+    await slow.build(f.accountId);
+    expect(slow.find(f.accountId, "user", null, false, 10)?.ids).toHaveLength(6);
   });
 
   it("drops the least recently searched account when it holds more users than allowed", async () => {

@@ -28,6 +28,8 @@ export interface DirectorySearchOptions {
 
 interface AccountIndex {
   version: number;
+  /** A page statement saw a newer version: answer nothing from it until it is rebuilt. */
+  stale: boolean;
   ids: string[];
   names: string[];
   texts: string[];
@@ -56,6 +58,7 @@ export class DirectorySearch {
   private readonly lastBuild = new Map<string, number>();
   private readonly rebuildIntervalMs: number;
   private readonly maxUsers: number;
+  private readonly log: Log | undefined;
   /** How searches were answered, for the benchmark and tests. */
   readonly counts = { fromIndex: 0, fromSql: 0, builds: 0, lastBuildMs: 0 };
 
@@ -68,8 +71,6 @@ export class DirectorySearch {
     this.log = options.log;
   }
 
-  private readonly log: Log | undefined;
-
   /**
    * The next `want` users after the cursor whose text contains `search` (already trimmed and lower-cased),
    * in name order (`desc`: the other way); null when this account has no index yet (one is being built)
@@ -77,7 +78,7 @@ export class DirectorySearch {
    */
   find(accountId: string, search: string, after: readonly [string, string] | null, desc: boolean, want: number): SearchHit | null {
     const index = this.accounts.get(accountId);
-    if (!index) {
+    if (!index || index.stale) {
       this.refresh(accountId);
       return null;
     }
@@ -121,9 +122,12 @@ export class DirectorySearch {
     return { ids, version: index.version };
   }
 
-  /** A page statement saw another directory version than `version`: rebuild the account's index (not awaited). */
+  /** A page statement saw another directory version than `version`: stop answering from it, and rebuild it (not awaited). */
   outdated(accountId: string, version: number): void {
-    if (this.accounts.get(accountId)?.version === version) this.refresh(accountId);
+    const index = this.accounts.get(accountId);
+    if (index?.version !== version) return;
+    index.stale = true;
+    this.refresh(accountId);
   }
 
   /** Builds (or rebuilds) one account's index now; resolves when it is in place. */
@@ -134,11 +138,6 @@ export class DirectorySearch {
     const job = this.load(accountId).finally(() => this.building.delete(accountId));
     this.building.set(accountId, job);
     return job;
-  }
-
-  /** Drops every index (tests; a server going down). */
-  clear(): void {
-    this.accounts.clear();
   }
 
   private refresh(accountId: string) {
@@ -160,7 +159,7 @@ export class DirectorySearch {
     );
     const version = Number(rows[0]?.version ?? 0);
     const users = rows[0]?.id === null ? [] : rows;
-    const index: AccountIndex = { version, ids: [], names: [], texts: [], position: new Map(), grams: new Map() };
+    const index: AccountIndex = { version, stale: false, ids: [], names: [], texts: [], position: new Map(), grams: new Map() };
     const lists = new Map<number, number[]>();
     for (let start = 0; start < users.length; start += buildChunk) {
       if (start > 0) await new Promise((resolve) => setImmediate(resolve));
