@@ -66,7 +66,7 @@ export class DirectorySearch {
     private readonly db: Executor,
     options: DirectorySearchOptions = {},
   ) {
-    this.rebuildIntervalMs = options.rebuildIntervalMs ?? 2_000;
+    this.rebuildIntervalMs = options.rebuildIntervalMs ?? 5_000;
     this.maxUsers = options.maxUsers ?? 1_000_000;
     this.log = options.log;
   }
