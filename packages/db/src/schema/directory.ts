@@ -31,6 +31,8 @@ export const directoryUsers = pgTable(
     index("directory_users_name_idx").on(t.accountId, t.displayName, t.id),
     // Substring search on name or e-mail.
     index("directory_users_search_idx").using("gin", sql`${t.searchText} gin_trgm_ops`),
+    // SCIM clients look people up by their own id (filter=externalId eq "…").
+    index("directory_users_external_id_idx").on(t.accountId, t.externalId),
   ],
 );
 
@@ -58,7 +60,12 @@ export const directoryGroups = pgTable(
     /** Last change through SCIM or the console (SCIM meta.lastModified). */
     updatedAt: instant(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.id] }), uniqueIndex("directory_groups_name_uq").on(t.accountId, sql`lower(${t.displayName})`)],
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.id] }),
+    uniqueIndex("directory_groups_name_uq").on(t.accountId, sql`lower(${t.displayName})`),
+    // SCIM clients look groups up by their own id (filter=externalId eq "…").
+    index("directory_groups_external_id_idx").on(t.accountId, t.externalId),
+  ],
 );
 
 export const groupMembers = pgTable(

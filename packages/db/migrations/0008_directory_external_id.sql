@@ -1,0 +1,2 @@
+CREATE INDEX "directory_groups_external_id_idx" ON "directory_groups" USING btree ("account_id","external_id");--> statement-breakpoint
+CREATE INDEX "directory_users_external_id_idx" ON "directory_users" USING btree ("account_id","external_id");
