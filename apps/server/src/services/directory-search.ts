@@ -55,6 +55,7 @@ const buildChunk = 1_000;
 export class DirectorySearch {
   private readonly accounts = new Map<string, AccountIndex>();
   private readonly building = new Map<string, Promise<void>>();
+  /** When each account's last build started (performance.now(): a monotonic interval, not a business time). */
   private readonly lastBuild = new Map<string, number>();
   private readonly rebuildIntervalMs: number;
   private readonly maxUsers: number;
@@ -134,7 +135,7 @@ export class DirectorySearch {
   build(accountId: string): Promise<void> {
     const running = this.building.get(accountId);
     if (running) return running;
-    this.lastBuild.set(accountId, Date.now());
+    this.lastBuild.set(accountId, performance.now());
     const job = this.load(accountId).finally(() => this.building.delete(accountId));
     this.building.set(accountId, job);
     return job;
@@ -142,7 +143,7 @@ export class DirectorySearch {
 
   private refresh(accountId: string) {
     if (this.building.has(accountId)) return;
-    if (Date.now() - (this.lastBuild.get(accountId) ?? -Infinity) < this.rebuildIntervalMs) return;
+    if (performance.now() - (this.lastBuild.get(accountId) ?? -Infinity) < this.rebuildIntervalMs) return;
     this.build(accountId).catch((e: unknown) => this.log?.error("directory search index build failed", { accountId, error: String(e) }));
   }
 
