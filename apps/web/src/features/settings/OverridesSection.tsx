@@ -6,6 +6,7 @@ import { ConfirmDialog, Modal } from "./SettingsDialog";
 import { fieldErrorMessage, formatCap, formatWireCredits, overageSwitchLabels } from "./settings-format";
 import type { GroupOverride, Settings, UserOverride, WireCap } from "./settings-types";
 import { useSetGroupOverride, useSetUserOverride } from "./use-settings";
+import { DialogButtons } from "../../components/DialogButtons";
 import { errorMessage } from "../../lib/errors";
 
 interface Props {
@@ -167,17 +168,7 @@ function GroupOverrideDialog({ settings, existing, onClose, onSaved }: { setting
       pending={pending}
       onClose={onClose}
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="btn btn-normal" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={pending}>
-            {pending && <span className="spinner spinner-light" aria-hidden="true" />}
-            {pending ? "Saving…" : "Save override"}
-          </button>
-        </>
-      }
+      footer={<DialogButtons pending={pending} label="Save override" pendingLabel="Saving…" onCancel={onClose} />}
     >
       {!existing && (
         <DirectoryPicker
@@ -381,17 +372,7 @@ function UserOverrideDialog({ settings, existing, onClose, onSaved }: { settings
       pending={pending}
       onClose={onClose}
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" className="btn btn-normal" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={pending}>
-            {pending && <span className="spinner spinner-light" aria-hidden="true" />}
-            {pending ? "Saving…" : "Save override"}
-          </button>
-        </>
-      }
+      footer={<DialogButtons pending={pending} label="Save override" pendingLabel="Saving…" onCancel={onClose} />}
     >
       {!existing && (
         <DirectoryPicker

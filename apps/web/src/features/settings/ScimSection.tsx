@@ -4,14 +4,12 @@ import type { inferRouterClient } from "@trpc/client";
 import { useId, useState } from "react";
 import { useTRPC } from "../../app/trpc";
 import { errorMessage } from "../../lib/errors";
-import { CopyField } from "./ApiKeysSection";
+import { CopyField, CreateSecretDialog, type SecretCreation } from "./CreateSecretDialog";
 import { CredentialsTable, withBreakAfterAt } from "./CredentialsTable";
 import { ConfirmDialog, Modal } from "./SettingsDialog";
-import { fieldErrorMessage } from "./settings-format";
 
 type Api = inferRouterClient<AppRouter>;
 type ScimTokenRow = Awaited<ReturnType<Api["scimTokens"]["list"]["query"]>>[number];
-type CreatedScimToken = Awaited<ReturnType<Api["scimTokens"]["create"]["mutate"]>>;
 
 interface Props {
   /** Owners create and revoke tokens; admins and viewers see the list. */
@@ -136,92 +134,31 @@ export function ScimSection({ isOwner, canEdit, onNotice }: Props) {
 function CreateScimTokenDialog({ baseUrl, onClose }: { baseUrl: string; onClose: () => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const nameId = useId();
-  const errorId = useId();
-  const warningId = useId();
-  const [name, setName] = useState("");
-  const [created, setCreated] = useState<CreatedScimToken | null>(null);
-  const create = useMutation(
-    trpc.scimTokens.create.mutationOptions({
-      onSuccess: async (answer) => {
-        setCreated(answer);
-        await queryClient.invalidateQueries(trpc.scimTokens.pathFilter());
-      },
-    }),
-  );
-  const pending = create.isPending;
-
-  if (created) {
-    return (
-      <Modal
-        title={`SCIM token “${created.name}” created`}
-        pending={false}
-        onClose={onClose}
-        onSubmit={onClose}
-        describedBy={warningId}
-        className="key-modal"
-        footer={
-          <button type="submit" className="btn btn-primary">
-            Done
-          </button>
-        }
-      >
-        <div id={warningId} className="alert alert-warning" role="alert">
-          <p className="alert-title">Copy the token now. You will not see it again.</p>
-          <p>Seatdesk keeps only a hash of it. If you lose it, revoke it and create another.</p>
-        </div>
-        <CopyField label="SCIM token" value={created.token} noun="token" multiline autoFocus />
-        <p className="field-help">
-          In your identity provider’s provisioning settings: base URL (Tenant URL) <code>{baseUrl}</code>, authentication by HTTP header, this
-          token as the bearer token (Secret Token).
-        </p>
-      </Modal>
-    );
-  }
-
-  const nameError = create.isError ? fieldErrorMessage(create.error, "name") : null;
+  const create = useMutation(trpc.scimTokens.create.mutationOptions({ onSuccess: () => queryClient.invalidateQueries(trpc.scimTokens.pathFilter()) }));
+  const creation: SecretCreation = {
+    run: async (name) => {
+      const answer = await create.mutateAsync({ name });
+      return { name: answer.name, secret: answer.token };
+    },
+    pending: create.isPending,
+    error: create.isError ? create.error : null,
+    reset: create.reset,
+  };
   return (
-    <Modal
+    <CreateSecretDialog
+      noun="token"
+      kind="SCIM token"
+      createdTitle="SCIM token"
       title="Create a SCIM token"
-      pending={pending}
+      placeholder="For example: Okta, production"
+      nameHelp="Name it after the identity provider that will use it, so you know which one to revoke."
+      creation={creation}
       onClose={onClose}
-      onSubmit={() => create.mutate({ name })}
-      footer={
-        <>
-          <button type="button" className="btn btn-normal" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={pending}>
-            {pending && <span className="spinner spinner-light" aria-hidden="true" />}
-            {pending ? "Creating…" : "Create token"}
-          </button>
-        </>
-      }
     >
-      <div className="field">
-        <label htmlFor={nameId}>Token name</label>
-        <input
-          id={nameId}
-          type="text"
-          value={name}
-          maxLength={100}
-          autoComplete="off"
-          placeholder="For example: Okta, production"
-          disabled={pending}
-          aria-invalid={nameError ? true : undefined}
-          aria-describedby={nameError ? errorId : undefined}
-          onChange={(e) => {
-            setName(e.target.value);
-            create.reset();
-          }}
-        />
-        {nameError && (
-          <p id={errorId} role="alert" className="field-error">
-            {nameError}
-          </p>
-        )}
-      </div>
-      <p className="field-help">Name it after the identity provider that will use it, so you know which one to revoke.</p>
-    </Modal>
+      <p className="field-help">
+        In your identity provider’s provisioning settings: base URL (Tenant URL) <code>{baseUrl}</code>, authentication by HTTP header, this
+        token as the bearer token (Secret Token).
+      </p>
+    </CreateSecretDialog>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type FormEvent, type ReactNode, type SyntheticEvent } from "react";
+import { DialogButtons } from "../../components/DialogButtons";
 
 interface ModalProps {
   title: string;
@@ -73,17 +74,7 @@ export function ConfirmDialog({ title, children, confirmLabel, pendingLabel, pen
       onClose={onClose}
       onSubmit={onConfirm}
       describedBy={summaryId}
-      footer={
-        <>
-          <button type="button" className="btn btn-normal" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="submit" className={`btn ${danger ? "btn-danger" : "btn-primary"}`} disabled={pending}>
-            {pending && <span className="spinner spinner-light" aria-hidden="true" />}
-            {pending ? pendingLabel : confirmLabel}
-          </button>
-        </>
-      }
+      footer={<DialogButtons pending={pending} label={confirmLabel} pendingLabel={pendingLabel} onCancel={onClose} danger={danger} />}
     >
       <div id={summaryId} className="summary">
         {children}

@@ -9,6 +9,5 @@ export type UserOverride = Settings["userOverrides"][number];
 export type GroupOverride = Settings["groupOverrides"][number];
 export type SettingsUpdate = Parameters<Api["settings"]["update"]["mutate"]>[0];
 export type ApiKeyRow = Awaited<ReturnType<Api["keys"]["list"]["query"]>>[number];
-export type CreatedKey = Awaited<ReturnType<Api["keys"]["create"]["mutate"]>>;
 /** A cap as the API shows it: credits, or "unlimited". */
 export type WireCap = number | "unlimited";

@@ -2,6 +2,7 @@ import type { TierId } from "@seatdesk/domain";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent, type SyntheticEvent } from "react";
 import { useTRPC } from "../../app/trpc";
+import { DialogButtons } from "../../components/DialogButtons";
 import { errorMessage } from "../../lib/errors";
 import { formatDay, formatDelta, formatMoney, plural } from "../../lib/format";
 import { selectedNames, type Targets } from "./SubscribeDialog";
@@ -167,13 +168,14 @@ export function ChangeDialog({ profileId, targets, mode, onClose, onDone }: Prop
           )}
         </div>
         <div className="modal-footer">
-          <button type="button" className="btn btn-normal" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="submit" className={`btn ${mode === "deactivate" ? "btn-danger" : "btn-primary"}`} disabled={pending || !preview.data}>
-            {pending && <span className="spinner spinner-light" aria-hidden="true" />}
-            {pending ? (mode === "change" ? "Changing…" : "Deactivating…") : title}
-          </button>
+          <DialogButtons
+            pending={pending}
+            label={title}
+            pendingLabel={mode === "change" ? "Changing…" : "Deactivating…"}
+            onCancel={onClose}
+            danger={mode === "deactivate"}
+            disabled={!preview.data}
+          />
         </div>
       </form>
     </dialog>

@@ -2,6 +2,7 @@ import type { TierId } from "@seatdesk/domain";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent, type SyntheticEvent } from "react";
 import { useTRPC, type SubscribeResult, type UsersTabRow } from "../../app/trpc";
+import { DialogButtons } from "../../components/DialogButtons";
 import { errorMessage } from "../../lib/errors";
 import { formatMoney, plural } from "../../lib/format";
 import { catalog, tierName } from "./tiers";
@@ -132,13 +133,7 @@ export function SubscribeDialog({ profileId, targets, onClose, onSubscribed }: P
           )}
         </div>
         <div className="modal-footer">
-          <button type="button" className="btn btn-normal" onClick={onClose} disabled={pending}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={pending}>
-            {pending && <span className="spinner spinner-light" aria-hidden="true" />}
-            {pending ? "Subscribing…" : "Subscribe"}
-          </button>
+          <DialogButtons pending={pending} label="Subscribe" pendingLabel="Subscribing…" onCancel={onClose} />
         </div>
       </form>
     </dialog>
