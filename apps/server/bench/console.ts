@@ -38,7 +38,8 @@ import { createApp } from "../src/http/app";
 import { jsonLog } from "../src/log";
 import { defaultRegions } from "../src/regions";
 import { DirectorySearch } from "../src/services/directory-search";
-import { decodeCursor, encodeCursor, listUsersTab } from "../src/services/users-tab";
+import { decodeCursor, encodeCursor } from "../src/services/cursor";
+import { listUsersTab } from "../src/services/users-tab";
 import type { ClientsConfig, ClientsMessage, RequestKind } from "./console-clients";
 
 const users = Number(process.env.BENCH_USERS ?? 100_000);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { and, count, eq, inArray, sql } from "drizzle-orm";
-import { defaultCatalog, inForce, ledgerFor, noteActive, periodOf, recordActivity, type TierId, type UsageCounters } from "@seatdesk/domain";
+import { activate, defaultCatalog, ledgerFor, periodOf, type TierId, type UsageCounters } from "@seatdesk/domain";
 import {
   accounts,
   assignments,
@@ -164,17 +164,16 @@ export async function activateAt(h: Harness, t: Tenant, userIds: string[], when:
       .where(and(eq(subscriptions.accountId, t.accountId), eq(subscriptions.profileId, t.profileId), inArray(subscriptions.userId, userIds)));
     expect(rows).toHaveLength(userIds.length);
     const stored = await loadLedgers(tx, t.accountId, t.profileId, period, userIds);
+    const [profile] = await tx.select({ firstMonth: profiles.firstMonth }).from(profiles).where(and(eq(profiles.accountId, t.accountId), eq(profiles.id, t.profileId)));
     const ledgers = [];
     for (const row of rows) {
       const before = toDomain(row);
-      const current = inForce(before, when);
-      if (!current) throw new Error(`setup: ${row.userId} has no access at ${when.toISOString()}`);
-      const after = recordActivity(current, when);
+      const { subscription: after, ledger } = activate(defaultCatalog, before, ledgerFor(period, before, stored.get(row.userId) ?? null), when, profile!.firstMonth);
       await tx
         .update(subscriptions)
         .set({ status: after.status, activatedAt: after.activatedAt, lastActiveAt: after.lastActiveAt, updatedAt: when })
         .where(and(eq(subscriptions.accountId, t.accountId), eq(subscriptions.profileId, t.profileId), eq(subscriptions.userId, row.userId)));
-      ledgers.push({ userId: row.userId, ledger: noteActive(defaultCatalog, ledgerFor(period, before, stored.get(row.userId) ?? null), after.tier, when) });
+      ledgers.push({ userId: row.userId, ledger });
     }
     await saveLedgers(tx, t.accountId, t.profileId, ledgers, when);
   });

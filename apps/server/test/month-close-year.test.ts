@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defaultCatalog, defaultProfileSettings, replay, type ProfileEvent, type TierId } from "@seatdesk/domain";
+import { defaultCatalog, type TierId } from "@seatdesk/domain";
+import { defaultProfileSettings, replay, type ProfileEvent } from "@seatdesk/domain/testing";
 import { callerAs, harnessForFile, makeTenant } from "./harness";
 import { callerWithKey, makeKey } from "./usage-helpers";
 

@@ -78,13 +78,14 @@ describe("closing a month", () => {
     expect(lines).toHaveLength(invoice.lines.length);
   });
 
-  it("writes down the month's transitions: the downgrade is applied, ended access leaves the list, the new month's notice says whether overage is on", async () => {
+  it("writes down the month's transitions: the downgrade is applied, ended access is kept as history off the current list, the new month's notice says whether overage is on", async () => {
     const t = await januaryTenant();
     const [u0, , , u3] = t.userIds as [string, string, string, string];
     expect(await subscriptionOf(t, u0)).toMatchObject({ tier: "pro_plus", scheduledTier: "pro" });
     await closeFor(h, t, at("2026-02-01T00:20:00Z"));
     expect(await subscriptionOf(t, u0)).toMatchObject({ tier: "pro", scheduledTier: null, scheduledAt: null, status: "active" });
-    expect(await subscriptionOf(t, u3)).toBeNull();
+    // Edge case 13: the ended subscription is history, never deleted.
+    expect(await subscriptionOf(t, u3)).toMatchObject({ status: "canceled", tier: "pro", accessEndsAt: at("2026-02-01T00:00:00Z") });
     const [notice] = await h.database.db.select().from(notices).where(and(eq(notices.accountId, t.accountId), eq(notices.kind, "allowance-reset")));
     expect(notice).toMatchObject({ period: "2026-02", userId: null });
     expect(notice!.detail).toMatch(/Overage is on/);
@@ -96,7 +97,7 @@ describe("closing a month", () => {
     h.clock.set(at("2026-02-02T00:00:00Z"));
     const rows = (await callerAs(h, t.admins.viewer).subscriptions.list({ profileId: t.profileId })).rows;
     expect(rows.find((r) => r.userId === u0)).toMatchObject({ tier: "pro", status: "active", scheduledTier: null });
-    expect(rows.find((r) => r.userId === u3)).toMatchObject({ tier: null, status: null });
+    expect(rows.find((r) => r.userId === u3)).toMatchObject({ tier: null, status: null, ended: { tier: "pro", at: "2026-02-01T00:00:00.000Z" } });
   });
 
   it("catches up: a worker down for three month ends closes each missed month in order, with an invoice for each", async () => {

@@ -110,7 +110,8 @@ describe("create, get, list", () => {
     const scimEntries = entries.filter((e) => e.action.startsWith("scim.group."));
     expect(scimEntries.length).toBeGreaterThanOrEqual(2);
     expect(scimEntries.every((e) => e.actorType === "scim" && e.actorLabel === 'SCIM token "identity provider"')).toBe(true);
-    expect(entries.find((e) => e.action === "scim.group.members.add")!.after).toEqual({ added: expect.arrayContaining([a, b]) });
+    // The group has no tier anywhere yet: adding members moved no subscription.
+    expect(entries.find((e) => e.action === "scim.group.members.add")!.after).toEqual({ added: expect.arrayContaining([a, b]), effects: [] });
   });
 
   it("a duplicate displayName in any case is 409 uniqueness and writes nothing", async () => {
@@ -357,6 +358,33 @@ describe("group membership through SCIM drives subscriptions in the same request
     // Added back in the same month: restored without a second charge.
     expect((await idp.call("PATCH", `/Groups/${g}`, patchBody({ op: "add", path: "members", value: [{ value: u }] }))).status).toBe(204);
     expect(await subscriptionOf(idp.t, u)).toMatchObject({ status: "active", tier: "pro_plus" });
+
+    // Each membership entry carries what it did to subscriptions, as the console's member calls answer it.
+    // (Entries written at one instant have no order between them: each is looked for by what it says.)
+    const entries = (await auditActions(idp.t)).filter((e) => e.targetId === g);
+    const adds = entries.filter((e) => e.action === "scim.group.members.add").map((e) => e.after);
+    const removes = entries.filter((e) => e.action === "scim.group.members.remove");
+    expect(removes).toHaveLength(1);
+    expect(removes[0]).toMatchObject({ actorType: "scim", before: { removed: [u] } });
+    expect(removes[0]!.after).toEqual({
+      effects: [
+        {
+          userId: u,
+          profileId: idp.t.profileId,
+          outcome: { kind: "canceled", accessEndsAt: "2026-02-01T00:00:00.000Z" },
+          status: "canceled",
+          tier: "pro_plus",
+          before: { status: "active", tier: "pro_plus" },
+        },
+      ],
+    });
+    // Created with u before it had a tier (nothing moved), then u added back (restored).
+    expect(adds).toHaveLength(2);
+    expect(adds).toContainEqual({ added: [u], effects: [] });
+    expect(adds).toContainEqual({
+      added: [u],
+      effects: [{ userId: u, profileId: idp.t.profileId, outcome: { kind: "restored", tier: "pro_plus" }, status: "active", tier: "pro_plus", before: { status: "canceled", tier: "pro_plus" } }],
+    });
   });
 
   it("a user in two subscribed groups holds the higher tier and stays subscribed when one group lets them go", async () => {
@@ -386,6 +414,17 @@ describe("group membership through SCIM drives subscriptions in the same request
     expect(await subscriptionOf(idp.t, stays)).toMatchObject({ status: "pending", tier: "pro" });
     expect(await subscriptionOf(idp.t, joins)).toMatchObject({ status: "pending", tier: "pro" });
     expect(await subscriptionOf(idp.t, leaves)).toMatchObject({ status: null });
+    const entries = (await auditActions(idp.t)).filter((e) => e.targetId === g);
+    const adds = entries.filter((e) => e.action === "scim.group.members.add").map((e) => e.after);
+    expect(adds).toHaveLength(2);
+    expect(adds).toContainEqual({ added: expect.arrayContaining([stays, leaves]), effects: [] });
+    expect(adds).toContainEqual({
+      added: [joins],
+      effects: [{ userId: joins, profileId: idp.t.profileId, outcome: { kind: "subscribed", tier: "pro" }, status: "pending", tier: "pro", before: null }],
+    });
+    expect(entries.find((e) => e.action === "scim.group.members.remove")!.after).toEqual({
+      effects: [{ userId: leaves, profileId: idp.t.profileId, outcome: { kind: "removed" }, status: null, tier: null, before: { status: "pending", tier: "pro" } }],
+    });
   });
 
   it("DELETE /Groups/{id}: 204, memberships go, and members lose that coverage", async () => {
@@ -405,6 +444,14 @@ describe("group membership through SCIM drives subscriptions in the same request
     expect(await subscriptionOf(idp.t, alsoElsewhere)).toMatchObject({ status: "pending", tier: "pro" });
     const entries = await auditActions(idp.t);
     expect(entries.find((e) => e.action === "scim.group.delete")).toMatchObject({ targetId: g, actorType: "scim", before: { displayName: "Going away", members: 3 } });
+    // The one still covered by another group moved nothing, so it is in no effect record.
+    const effects = (entries.find((e) => e.action === "scim.group.delete")!.after as { effects: { userId: string; outcome: { kind: string } }[] }).effects;
+    expect(effects.map((e) => [e.userId, e.outcome.kind]).sort()).toEqual(
+      [
+        [active, "canceled"],
+        [pending, "removed"],
+      ].sort(),
+    );
     expect((await idp.call("DELETE", `/Groups/${g}`)).status).toBe(404);
   });
 });
@@ -428,6 +475,14 @@ describe("10,000 members in one PATCH", () => {
       .from(subscriptions)
       .where(and(eq(subscriptions.accountId, idp.t.accountId), eq(subscriptions.profileId, idp.t.profileId), eq(subscriptions.status, "pending"), eq(subscriptions.tier, "pro")));
     expect(pending!.n).toBe(10_000);
+    // The membership entry carries the first 1,000 effect records and says how many more there were.
+    const [add] = await h.database.db
+      .select({ after: auditLog.after })
+      .from(auditLog)
+      .where(and(eq(auditLog.accountId, idp.t.accountId), eq(auditLog.action, "scim.group.members.add"), eq(auditLog.targetId, g)));
+    const summary = add!.after as { added: string[]; effects: { outcome: { kind: string } }[]; effectsNotShown: number };
+    expect([summary.added.length, summary.effects.length, summary.effectsNotShown]).toEqual([10_000, 1_000, 9_000]);
+    expect(summary.effects.every((e) => e.outcome.kind === "subscribed")).toBe(true);
     const slim = await idp.call("GET", `/Groups?filter=${encodeURIComponent('displayName eq "everyone"')}&excludedAttributes=members`);
     expect(slim.body.Resources[0]).not.toHaveProperty("members");
     expect((await idp.call("GET", `/Groups/${g}`)).body.members).toHaveLength(10_000);

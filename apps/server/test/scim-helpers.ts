@@ -6,6 +6,9 @@ import { callerAs, type Harness, type Tenant } from "./harness";
 /** The real HTTP surface on a free port, for SCIM calls as an identity provider makes them. */
 export async function listen(h: Harness): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(createApp(h.deps));
+  // A bulk request can hold the event loop for seconds; a keep-alive that outlasts it keeps the client from
+  // reusing a socket the server closed meanwhile (ECONNRESET under load).
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };

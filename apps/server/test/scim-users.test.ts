@@ -291,7 +291,7 @@ describe("attributes and excludedAttributes", () => {
 });
 
 describe("effects on subscriptions, through the console API", () => {
-  it("deactivated: Canceled with access ended at once and a notice; reactivated: subscribed again", async () => {
+  it("deactivated: Canceled with access ended at once and a notice; reactivated the same month: Active again (edge case 10)", async () => {
     const { t, call, token } = await scimTenant();
     const { body } = await call("POST", "/Users", oktaUser(unique("sub")));
     const owner = callerAs(h, t.admins.owner);
@@ -317,13 +317,59 @@ describe("effects on subscriptions, through the console API", () => {
     const deactivate = audit.entries.find((e) => e.action === "scim.user.deactivate")!;
     expect(deactivate.actor).toEqual({ type: "scim", id: token.id, label: 'SCIM token "identity provider"' });
     expect(deactivate).toMatchObject({ before: { active: true }, after: { active: false } });
+    // The entry says what the change did to each subscription, as the console's member calls answer it.
+    expect((deactivate.after as { effects: unknown }).effects).toEqual([
+      {
+        userId: body.id,
+        profileId: t.profileId,
+        outcome: { kind: "canceled", accessEndsAt: at.toISOString() },
+        status: "canceled",
+        tier: "pro_plus",
+        before: { status: "active", tier: "pro_plus" },
+      },
+    ]);
+    // The SCIM answer stays the plain RFC 7643 User, the same as a GET of it.
+    expect(off.body).toEqual((await call("GET", `/Users/${body.id}`)).body);
+    expect(off.body).not.toHaveProperty("effects");
 
     h.clock.set(new Date(testNow.getTime() + 7_200_000));
     const on = await call("PATCH", `/Users/${body.id}`, patch({ op: "Replace", path: "active", value: "True" }));
     expect(on.status).toBe(200);
-    // Their direct assignment covers them again: subscribed, Pending until they use the tool again.
-    expect(await usersTabRow(t, body.id)).toMatchObject({ status: "pending", tier: "pro_plus", source: { direct: "pro_plus" } });
-    expect((await callerAs(h, t.admins.viewer).audit.list({ action: "scim.user.reactivate" })).entries).toHaveLength(1);
+    expect(on.body).not.toHaveProperty("effects");
+    // Their direct assignment covers them again, in the month they lost access: restored Active, not charged twice.
+    expect(await usersTabRow(t, body.id)).toMatchObject({ status: "active", tier: "pro_plus", source: { direct: "pro_plus" } });
+    const reactivate = (await callerAs(h, t.admins.viewer).audit.list({ action: "scim.user.reactivate" })).entries;
+    expect(reactivate).toHaveLength(1);
+    expect(reactivate[0]!.after).toMatchObject({
+      active: true,
+      effects: [{ userId: body.id, profileId: t.profileId, outcome: { kind: "restored", tier: "pro_plus" }, status: "active", tier: "pro_plus", before: { status: "canceled", tier: "pro_plus" } }],
+    });
+  });
+
+  it("reactivated in a later month: the ended subscription starts Pending again; the audit says so", async () => {
+    const { t, call } = await scimTenant();
+    const { body } = await call("POST", "/Users", oktaUser(unique("later")));
+    await callerAs(h, t.admins.owner).subscriptions.subscribe({ profileId: t.profileId, userIds: [body.id], tier: "pro" });
+    await activateAt(h, t, [body.id], testNow);
+    await call("PATCH", `/Users/${body.id}`, patch({ op: "replace", value: { active: false } }));
+    h.clock.set(new Date(Date.UTC(2026, 1, 3, 9)));
+    await call("PATCH", `/Users/${body.id}`, patch({ op: "replace", value: { active: true } }));
+    expect(await usersTabRow(t, body.id)).toMatchObject({ status: "pending", tier: "pro" });
+    const [entry] = (await callerAs(h, t.admins.viewer).audit.list({ action: "scim.user.reactivate" })).entries;
+    expect((entry!.after as { effects: unknown }).effects).toEqual([
+      { userId: body.id, profileId: t.profileId, outcome: { kind: "subscribed", tier: "pro" }, status: "pending", tier: "pro", before: { status: "canceled", tier: "pro" } },
+    ]);
+  });
+
+  it("a change that moves no subscription audits no subscription: a deactivation with nothing subscribed has no effects", async () => {
+    const { t, call } = await scimTenant();
+    const { body } = await call("POST", "/Users", oktaUser(unique("none")));
+    const before = await auditCount(t.accountId);
+    await call("PATCH", `/Users/${body.id}`, patch({ op: "replace", value: { active: false } }));
+    const entries = (await callerAs(h, t.admins.viewer).audit.list({ targetId: body.id })).entries;
+    expect(await auditCount(t.accountId)).toBe(before + 1);
+    expect(entries.map((e) => e.action).sort()).toEqual(["scim.user.create", "scim.user.deactivate"]);
+    expect(entries.find((e) => e.action === "scim.user.deactivate")).toMatchObject({ after: { active: false, effects: [] } });
   });
 
   it("a Pending subscription of a deactivated user is removed; their group brings it back on reactivation", async () => {

@@ -5,6 +5,7 @@ import { subscriptionMonths, subscriptions } from "@seatdesk/db";
 import { toDomain } from "../src/services/reconcile";
 import { tenantFingerprint } from "./fingerprint";
 import { addMembers, callerAs, harnessForFile, makeTenant, testNow, type Tenant } from "./harness";
+import { callerWithKey, makeKey } from "./usage-helpers";
 
 const h = harnessForFile();
 
@@ -106,6 +107,69 @@ describe("previewChange", () => {
     expect(off.users[0]).toMatchObject({ outcome: { kind: "canceled", accessEndsAt: feb1 }, when: "next-month", effectiveAt: feb1, thisMonthEstimateCents: { delta: 0 }, nextMonthCents: 0 });
     expect(await tenantFingerprint(h.database, t.accountId)).toEqual(before);
   });
+});
+
+describe("previewChange of a subscribe (the Subscribe dialog)", () => {
+  // previewChange already takes users and groups and a tier; these cases hold it to what subscribing then bills.
+  for (const firstMonth of ["full", "prorated"] as const) {
+    it(`firstMonth ${firstMonth}: a group subscribed mid-month, members upgraded at once: the preview's money is the estimate's change`, async () => {
+      const t = await makeTenant(h, { users: 4, groups: 1 });
+      const [u0, u1, u2, u3] = t.userIds as [string, string, string, string];
+      const owner = callerAs(h, t.admins.owner);
+      const viewer = callerAs(h, t.admins.viewer);
+      await owner.settings.update({ profileId: t.profileId, firstMonth });
+      await owner.directory.addMembers({ groupId: t.groupIds[0]!, userIds: [u0, u1, u2] });
+      await owner.subscriptions.subscribe({ profileId: t.profileId, userIds: [u0, u3], tier: "pro" });
+      await owner.subscriptions.subscribe({ profileId: t.profileId, userIds: [u1], tier: "pro_plus" });
+      const usage = callerWithKey(h, (await makeKey(h, t)).key);
+      for (const u of [u0, u1, u3]) await usage.usage.activate({ userId: u });
+
+      const mid = new Date(Date.UTC(2026, 0, 15, 9));
+      const clock = h.clock.now();
+      h.clock.set(mid);
+      try {
+        const estimateBefore = await viewer.billing.estimate({ profileId: t.profileId });
+        const fingerprint = await tenantFingerprint(h.database, t.accountId);
+        const preview = await viewer.subscriptions.previewChange({ profileId: t.profileId, groupIds: t.groupIds, tier: "power" });
+        expect(await tenantFingerprint(h.database, t.accountId)).toEqual(fingerprint);
+        expect(preview.users.map((u) => [u.userId, u.outcome.kind, u.when])).toEqual([
+          [u0, "upgraded", "now"],
+          [u1, "upgraded", "now"],
+          [u2, "subscribed", "now"],
+        ]);
+        expect(preview.nextMonthCents).toBe(3 * 20_000);
+        if (firstMonth === "full") {
+          // Activated on the 8th, full first month: Pro → Power +$180, Pro+ → Power +$160, a new Pending member $0.
+          expect(preview.users.map((u) => u.thisMonthEstimateCents)).toEqual([
+            { before: 2_000, after: 20_000, delta: 18_000 },
+            { before: 4_000, after: 20_000, delta: 16_000 },
+            { before: 0, after: 0, delta: 0 },
+          ]);
+          expect(preview.thisMonthDeltaEstimateCents).toBe(34_000);
+        } else {
+          expect(preview.thisMonthDeltaEstimateCents).toBeGreaterThan(0);
+          expect(preview.thisMonthDeltaEstimateCents).toBeLessThan(34_000);
+        }
+
+        const done = await owner.subscriptions.subscribe({ profileId: t.profileId, groupIds: t.groupIds, tier: "power" });
+        expect(done.results.map((r) => [r.userId, r.outcome])).toEqual(preview.users.map((u) => [u.userId, u.outcome]));
+        const estimateAfter = await viewer.billing.estimate({ profileId: t.profileId });
+        expect(estimateAfter.feesCents - estimateBefore.feesCents).toBe(preview.thisMonthDeltaEstimateCents);
+        const fee = (e: typeof estimateBefore, userId: string) => e.lines.find((l) => l.userId === userId)?.feeCents ?? 0;
+        for (const u of preview.users) {
+          expect({ userId: u.userId, before: fee(estimateBefore, u.userId), after: fee(estimateAfter, u.userId) }).toEqual({
+            userId: u.userId,
+            before: u.thisMonthEstimateCents.before,
+            after: u.thisMonthEstimateCents.after,
+          });
+        }
+        // u3 is outside the group: untouched by either.
+        expect(fee(estimateAfter, u3)).toBe(fee(estimateBefore, u3));
+      } finally {
+        h.clock.set(clock);
+      }
+    });
+  }
 });
 
 describe("Users tab rows", () => {

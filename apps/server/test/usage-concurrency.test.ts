@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
+import postgres from "postgres";
 import { defaultCatalog } from "@seatdesk/domain";
 import { rowsOf } from "@seatdesk/db";
 import { openTestDatabase } from "@seatdesk/db/testing";
@@ -20,7 +21,8 @@ import { makeKey } from "./usage-helpers";
  */
 
 // openTestDatabase picks PostgreSQL exactly when TEST_DATABASE_URL is set; checked against the opened database below.
-const expectedKind = process.env.TEST_DATABASE_URL ? "postgres" : "pglite";
+const pgUrl = process.env.TEST_DATABASE_URL;
+const expectedKind = pgUrl ? "postgres" : "pglite";
 const when = testNow.toISOString();
 const period = "2026-01";
 const proAllowanceCc = 100_000;
@@ -83,6 +85,39 @@ const event = (userId: string, creditsCc: number, idempotencyKey: string, client
   idempotencyKey,
 });
 const record = (key: string, e: WireEvent) => post<Recorded>("usage.record", e, key);
+
+/**
+ * Holds every subscription row of the account in a transaction of its own (PostgreSQL only), until
+ * `waiters` statements wait for a lock; then lets them all go at once.
+ */
+async function holdRows(url: string, accountId: string) {
+  const holder = postgres(url, { max: 2, onnotice: () => {} });
+  let release!: () => void;
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const transaction = holder.begin(async (tx) => {
+    await tx`select 1 from subscriptions where account_id = ${accountId}::uuid for update`;
+    locked();
+    await new Promise<void>((resolve) => (release = resolve));
+  });
+  await isLocked;
+  return {
+    async releaseWhenWaiting(waiters: number) {
+      try {
+        for (let i = 0; ; i++) {
+          const [row] = await holder`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+          if (row!.n >= waiters) break;
+          expect(i, `${row!.n} of ${waiters} statements wait for the held rows`).toBeLessThan(400);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      } finally {
+        release();
+        await transaction;
+        await holder.end();
+      }
+    },
+  };
+}
 
 // ---- Workloads ----
 
@@ -341,6 +376,33 @@ describe(`usage concurrency on ${expectedKind}`, () => {
       expect(ledger.included + ledger.overage + ledger.unbilled).toBe(totalCc);
       expect(await eventTotals(t3, userId)).toEqual({ n: 200, credits: totalCc, ...ledger });
     }
+  });
+
+  it("a budget set while the profile is in use: the concurrent batches that follow see it, and stay within it", { timeout: 120_000 }, async () => {
+    const t4 = await makeTenant(h, { users: 8 });
+    const key4 = (await makeKey(h, t4)).key;
+    const admin = callerAs(h, t4.admins.admin);
+    await admin.subscriptions.subscribe({ profileId: t4.profileId, userIds: t4.userIds, tier: "pro" });
+    await admin.settings.update({ profileId: t4.profileId, overagesEnabled: true });
+    // With no budget yet: every allowance used up, and the first user 20 credits past it (overage).
+    const before = await post<{ results: Recorded[] }>("usage.recordBatch", { events: t4.userIds.map((u, i) => event(u, proAllowanceCc + (i === 0 ? 2_000 : 0), `before-${i}`)) }, key4);
+    expect(before.status).toBe(200);
+    expect(await profileOverageCc(t4)).toBe(2_000);
+    // 84 cents: 21 credits of overage, 20 used; the 1 left goes to the first events below, and no more.
+    const budgetCents = 84;
+    await admin.settings.update({ profileId: t4.profileId, budgetCents });
+    // One batch per user, all at once: no two wait for the same user, only for the profile's month. On
+    // PostgreSQL the users' rows are held until every batch waits for its own, so that all of them read together.
+    const held = pgUrl ? await holdRows(pgUrl, t4.accountId) : null;
+    const pending = Promise.all(
+      t4.userIds.map((u, j) => post<{ results: Recorded[] }>("usage.recordBatch", { events: Array.from({ length: 5 }, (_, i) => event(u, 50, `after-${j}-${i}`)) }, key4)),
+    );
+    if (held) await held.releaseWhenWaiting(t4.userIds.length);
+    const answers = await pending;
+    expect(answers.filter((a) => a.status !== 200).map((a) => `${a.status} ${a.message}`)).toEqual([]);
+    const accepted = answers.flatMap((a) => a.data!.results).reduce((sum, r) => sum + r.overageCc, 0);
+    expect(accepted).toBe(100);
+    expect((await profileOverageCc(t4)) * defaultCatalog.overageCentsPerCredit).toBe(budgetCents * 100);
   });
 
   it("budget: concurrent events of two users never take the profile's overage past its budget (exact money)", { timeout: 180_000 }, async () => {

@@ -14,7 +14,8 @@ import { makeKey } from "./usage-helpers";
  * Issue 5, "Correctness": fuzzed bad input to the usage API, over real HTTP. Every request gets the one
  * status the rules give it (400, or 404 for a well-formed unknown user, 409 for a key already used with
  * another body, 412 for a closed period or a user without a subscription), never a 5xx; the message names
- * the field (`events.<index>.<field>` in a batch); and nothing of the tenant changes.
+ * the field (`events.<index>.<field>` in a batch); the error's data carries the domain's code (edge case 16);
+ * and nothing of the tenant changes.
  */
 
 const h = harnessForFile();
@@ -65,7 +66,7 @@ interface Case {
 }
 
 interface ErrorBody {
-  error?: { message: string; data?: { code?: string; httpStatus?: number } };
+  error?: { message: string; data?: { code?: string; httpStatus?: number; domainCode?: string } };
   result?: unknown;
 }
 
@@ -79,6 +80,21 @@ async function send(c: Pick<Case, "path" | "raw">): Promise<{ status: number; te
 }
 
 const json = (v: unknown) => JSON.stringify(v);
+
+/** The machine-readable code a case's refusal must carry (edge case 16); none for text that is not JSON (tRPC's PARSE_ERROR). */
+function expectedDomainCode(c: Case): string | undefined {
+  if (c.field === null) return undefined;
+  switch (c.status) {
+    case 404:
+      return "unknown-user";
+    case 409:
+      return "idempotency-conflict";
+    case 412:
+      return c.label.endsWith("occurredAt: closed period") ? "period-closed" : "not-subscribed";
+    default:
+      return c.label.endsWith("occurredAt: future") ? "event-in-future" : "invalid-input";
+  }
+}
 
 // ---- Good parts: an event that would be accepted on its own ----
 
@@ -376,7 +392,8 @@ describe("usage API under fuzzed input", () => {
         if (c.mentions) expect(message).toContain(c.mentions);
         // Nothing of the server's insides: no stack, no file, no SQL or driver message.
         expect(Object.keys(body.error ?? {}).sort()).toEqual(["code", "data", "message"]);
-        expect(Object.keys(body.error?.data ?? {}).every((k) => ["code", "httpStatus", "path", "fields"].includes(k))).toBe(true);
+        expect(Object.keys(body.error?.data ?? {}).every((k) => ["code", "httpStatus", "path", "domainCode", "fields"].includes(k))).toBe(true);
+        expect(body.error?.data?.domainCode, message).toBe(expectedDomainCode(c));
         expect(message).not.toMatch(/\n\s+at |node_modules|\.ts:\d|Failed query|syntax error|violates|invalid byte sequence|relation "/);
       }),
       { numRuns: 1000, seed: 20260108, endOnFailure: true },

@@ -241,10 +241,12 @@ describe("Seatdesk console", () => {
     const proPlus = dialog.getByRole("radio", { name: /^Pro\+ \$40\/mo/ });
     await proPlus.check();
     expect(await proPlus.isChecked()).toBe(true);
+    // The server's preview: a new subscription is Pending, nothing this month, Pro+'s $40.00 a month once they use the tool.
+    await expect.poll(async () => dialog.innerText(), patiently).toContain("This month: $0.00 (estimate) · From next month: $40.00 a month for 1 person");
     const text = await dialog.innerText();
     expect(text).toContain("1 user will be subscribed to Pro+. They appear as Pending and are not charged until they first use the tool.");
-    expect(text).toContain("$40.00 a month");
-    expect(text).toContain(target!.name);
+    expect(text).toContain(`${target!.name}: subscribed to Pro+, Pending: nothing until they first use the tool, then $40.00 a month`);
+    expect(text).toContain("1 new, Pending");
     await shot("subscribe-dialog.png");
 
     // Hold the request so the dialog's progress state can be seen, then let it through.

@@ -67,6 +67,12 @@ describe("an administrator's day", () => {
     const dialog = page.getByRole("dialog", { name: "Subscribe groups" });
     await dialog.getByRole("radio", { name: /^Pro \$20\/mo/ }).check();
     expect(await dialog.innerText()).toContain("1 group will be assigned Pro.");
+    // Before anything is written, the server's preview of the group: its money this month and from next month.
+    const preview = await api<{ users: unknown[]; thisMonthDeltaEstimateCents: number; nextMonthCents: number }>("subscriptions.previewChange", { profileId, groupIds: [group!.groupId], tier: "pro" });
+    const usd = (cents: number) => new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(cents / 100);
+    await expect
+      .poll(async () => dialog.innerText(), patiently)
+      .toContain(`From next month: ${usd(preview.nextMonthCents)} a month for ${preview.users.length} ${preview.users.length === 1 ? "person" : "people"}`);
     await c.shot("subscribe-group.png");
     await dialog.getByRole("button", { name: "Subscribe", exact: true }).click();
     await dialog.waitFor({ state: "hidden" });

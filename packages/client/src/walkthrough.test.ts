@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   computeCharge,
   defaultCatalog,
-  formatCents,
   getTier,
   highestTier,
   noteActive,
@@ -15,6 +14,7 @@ import {
   type Subscription,
   type TierId,
 } from "@seatdesk/domain";
+import { formatCents } from "./format";
 // As in client.test.ts: the server, its clock, the demo seed and the test harness are reached by path, in tests only.
 import { fixedClock } from "../../../apps/server/src/clock";
 import { seedDemo } from "../../../apps/server/src/demo/seed";
@@ -76,7 +76,7 @@ function subscriptionOf(r: UsersRow): Subscription {
 function ledgerOf(r: UsersRow): MonthLedger {
   const usage = r.usage!;
   const feeTier = catalog.tiers.find((t) => t.allowanceCenticredits === usage.allowanceCc)!.id;
-  return { periodId: periodOf(now).id, feeTier, activeAtStart: true, firstActivatedAt: null, includedCc: usage.includedCc, overageCc: usage.overageCc, unbilledCc: usage.unbilledCc };
+  return { periodId: periodOf(now).id, feeTier, activeAtStart: true, firstActivatedAt: null, firstMonthProrated: false, includedCc: usage.includedCc, overageCc: usage.overageCc, unbilledCc: usage.unbilledCc };
 }
 
 /** The tiers of the groups that cover a person (their own assignment is what the walkthrough changes). */
@@ -151,7 +151,7 @@ describe("the walkthrough on the demo account (issue 4)", () => {
 
     // After the raise B holds Pro+ while Active: the month's fee tier is Pro+, which a downgrade does not take back.
     const raised = raise.after!;
-    const raisedLedger = noteActive(catalog, ledgerOf(b), "pro_plus", now);
+    const raisedLedger = noteActive(catalog, ledgerOf(b), "pro_plus", now, "full");
     const down = expectedChange(raised, raisedLedger, [...groupTiers(b), "pro", "pro"]);
     expect(decided(result.downgradeB.preview)).toEqual(decided(down));
     // Written out: Pro+ → Pro on 2026-02-01 00:00 UTC; this month stays Pro+'s $40; from February $20 a month.
@@ -197,10 +197,10 @@ describe("the walkthrough on the demo account (issue 4)", () => {
   it("the running bill charges each the highest tier held while Active, and the totals move by exactly that", () => {
     const { a, b, c } = result.before;
     const period = periodOf(now);
-    const fee = (ledger: MonthLedger) => computeCharge(catalog, ledger, period, "full").feeCents;
+    const fee = (ledger: MonthLedger) => computeCharge(catalog, ledger, period).feeCents;
     // The domain's charge of each month: A noted Active at Power, B at Pro+ (the later downgrade changes no ledger), C as it was.
-    const feeA = fee(noteActive(catalog, ledgerOf(a), "power", now));
-    const feeB = fee(noteActive(catalog, ledgerOf(b), "pro_plus", now));
+    const feeA = fee(noteActive(catalog, ledgerOf(a), "power", now, "full"));
+    const feeB = fee(noteActive(catalog, ledgerOf(b), "pro_plus", now, "full"));
     const feeC = fee(ledgerOf(c));
     expect([feeA, feeB, feeC]).toEqual([20_000, 4_000, 2_000]);
 

@@ -4,7 +4,8 @@
  * upgrades one member, downgrades another, unsubscribes a third person, saying after each step what
  * happened, when, and the money; then it prints the three people's Users tab rows and the running bill.
  */
-import { formatCenticredits, formatCents, type TierId } from "@seatdesk/domain";
+import type { TierId } from "@seatdesk/domain";
+import { formatCenticredits, formatCents } from "./format";
 import { CommandError, formatTable, instant, profileIn, statusName, tierName } from "./cli";
 import type { SeatdeskClient } from "./index";
 
@@ -61,6 +62,8 @@ export function outcomeWords(o: Answer["outcome"]): string {
       return `downgrade to ${tierName(o.to)} on ${onDay(o.at)} (${tierName(o.from)} until then)`;
     case "canceled":
       return `canceled: access until ${onDay(o.accessEndsAt)}, this month stays charged`;
+    case "access-ended":
+      return `access ended ${onDay(o.at)} (the identity provider deactivated them)`;
     case "unchanged":
       return `no change (already ${tierName(o.tier)})`;
     case "subscribed":

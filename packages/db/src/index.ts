@@ -2,3 +2,5 @@ export * from "./connect";
 export * from "./schema/index";
 export * from "./rows";
 export * from "./prepared";
+export * from "./mappers";
+export * from "./rules-sql";

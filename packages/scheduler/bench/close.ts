@@ -7,7 +7,7 @@
  *    70% Active, 20% Pending, 10% Canceled with access to the month's end, 5% of the Active ones with a
  *    downgrade scheduled for the 1st, half the Active ones with a ledger of the month (usage, some overage).
  * 2. The ceiling: the same close written by hand as set-based SQL in one transaction (one INSERT ... SELECT
- *    of the invoices, one of their lines, one UPDATE over all subscriptions, one DELETE of ended ones),
+ *    of the invoices, one of their lines, one UPDATE over all subscriptions, one count of the ended ones),
  *    timed, then rolled back so the real close starts from the same rows.
  * 3. The close: the scheduler's closeDue, as a worker runs it, timed; peak RSS sampled every 50 ms.
  * 4. Checks the close wrote one invoice per profile with the ceiling's totals, and prints one JSON line:
@@ -90,7 +90,8 @@ async function ceiling(raw: postgres.Sql): Promise<{ seconds: number; totalCents
         insert into invoice_lines (account_id, profile_id, period, user_id, user_display_name, user_email, fee_tier, fee_cents, allowance_cc, included_cc, overage_cc, overage_cents, unbilled_cc, total_cents)
         select account_id, profile_id, '${period}', user_id, display_name, email, fee_tier::tier, fee_cents, allowance_cc, included_cc, overage_cc, overage_cents, unbilled_cc, fee_cents + overage_cents from charged`);
       await tx.unsafe(`update subscriptions set tier = scheduled_tier, scheduled_tier = null, scheduled_at = null, updated_at = now() where scheduled_at <= '${nextStart}'`);
-      await tx.unsafe(`delete from subscriptions where status = 'canceled' and access_ends_at <= '${nextStart}'`);
+      // Ended subscriptions stay as history (edge case 13): the close counts them for its audit, as the product does.
+      await tx.unsafe(`select profile_id, count(*) from subscriptions where status = 'canceled' and access_ends_at > '${periodStart}' and access_ends_at <= '${nextStart}' group by profile_id`);
       const [row] = await tx.unsafe<{ total: string }[]>(`select coalesce(sum(total_cents), 0)::text as total from invoices`);
       totalCents = Number(row!.total);
       throw new Rollback();

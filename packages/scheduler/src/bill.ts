@@ -1,28 +1,6 @@
 import { sql } from "drizzle-orm";
-import { buildInvoice, computeCharge, ledgerFor, type Catalog, type FirstMonthMode, type Invoice, type MonthLedger, type Period, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { instantOf, numberOf, rowsOf, uuidArray, type subscriptionMonths, type subscriptions, type Executor } from "@seatdesk/db";
-
-/** A stored subscription row as the domain sees it. */
-export const toSubscription = (row: typeof subscriptions.$inferSelect): Subscription => ({
-  tier: row.tier,
-  status: row.status,
-  scheduledTier: row.scheduledTier,
-  scheduledAt: row.scheduledAt,
-  accessEndsAt: row.accessEndsAt,
-  activatedAt: row.activatedAt,
-  lastActiveAt: row.lastActiveAt,
-});
-
-/** A stored month ledger as the domain sees it. */
-export const toLedger = (r: typeof subscriptionMonths.$inferSelect): MonthLedger => ({
-  periodId: r.period,
-  feeTier: r.feeTier,
-  activeAtStart: r.activeAtStart,
-  firstActivatedAt: r.firstActivatedAt,
-  includedCc: r.includedCc,
-  overageCc: r.overageCc,
-  unbilledCc: r.unbilledCc,
-});
+import { buildInvoice, computeCharge, ledgerFor, type Catalog, type FirstMonthMode, type Invoice, type MonthLedger, type Period } from "@seatdesk/domain";
+import { inForceAt, instantOf, ledgerOf, rowsOf, subscriptionColumns, subscriptionOf, uuidArray, type Executor, type RawLedgerRow, type RawSubscriptionRow } from "@seatdesk/db";
 
 export interface BillingProfile {
   accountId: string;
@@ -38,35 +16,9 @@ export interface PeriodBill {
   overageCc: number;
 }
 
-type Instant = string | Date | null;
-type Big = string | number | null;
-interface LedgerRow extends Record<string, unknown> {
-  profile_id: string;
-  user_id: string;
-  display_name: string;
-  email: string;
-  fee_tier: TierId | null;
-  active_at_start: boolean;
-  first_activated_at: Instant;
-  included_cc: Big;
-  overage_cc: Big;
-  unbilled_cc: Big;
-}
-interface SubscriptionRow extends Record<string, unknown> {
-  profile_id: string;
-  user_id: string;
-  display_name: string;
-  email: string;
-  tier: TierId;
-  status: SubscriptionStatus;
-  scheduled_tier: TierId | null;
-  scheduled_at: Instant;
-  access_ends_at: Instant;
-  activated_at: Instant;
-  last_active_at: Instant;
-  created_at: Instant;
-}
-
+type Person = { profile_id: string; user_id: string; display_name: string; email: string };
+type LedgerRow = Person & RawLedgerRow;
+type SubscriptionRow = Person & RawSubscriptionRow & { created_at: string | Date };
 
 /**
  * The bills of `period` for several profiles (DESIGN.md §2, "Charges"): for every user with a subscription
@@ -90,48 +42,29 @@ export async function billPeriods(
   const [months, subs] = await Promise.all([
     // A ledger can outlive its subscription (a Pending one removed after an earlier Active stint this month): it is still billed.
     db.execute(sql`
-      select m.profile_id, m.user_id, ${names}, m.fee_tier, m.active_at_start, m.first_activated_at, m.included_cc, m.overage_cc, m.unbilled_cc
+      select m.profile_id, m.user_id, ${names}, m.fee_tier, m.active_at_start, m.first_activated_at, m.first_month_prorated, m.included_cc, m.overage_cc, m.unbilled_cc
       from ${scope}
       join subscription_months m on m.account_id = t.account_id and m.profile_id = t.profile_id and m.period = ${period.id}
       ${people("m")}`),
+    // A subscription that had ended before the period began is history (edge case 13): it has no part in the period.
     db.execute(sql`
       select s.profile_id, s.user_id, ${names}, s.tier, s.status, s.scheduled_tier, s.scheduled_at, s.access_ends_at,
         s.activated_at, s.last_active_at, s.created_at
       from ${scope}
       join subscriptions s on s.account_id = t.account_id and s.profile_id = t.profile_id
       ${people("s")}
-      where not exists (select 1 from subscription_months m where m.account_id = s.account_id and m.profile_id = s.profile_id and m.period = ${period.id} and m.user_id = s.user_id)`),
+      where ${inForceAt(period.start, subscriptionColumns("s"))}
+        and not exists (select 1 from subscription_months m where m.account_id = s.account_id and m.profile_id = s.profile_id and m.period = ${period.id} and m.user_id = s.user_id)`),
   ]);
 
   const byProfile = new Map(profiles.map((p) => [p.id, new Map<string, { displayName: string; email: string; ledger: MonthLedger }>()]));
   for (const r of rowsOf<LedgerRow>(months)) {
-    byProfile.get(r.profile_id)!.set(r.user_id, {
-      displayName: r.display_name,
-      email: r.email,
-      ledger: {
-        periodId: period.id,
-        feeTier: r.fee_tier,
-        activeAtStart: r.active_at_start,
-        firstActivatedAt: instantOf(r.first_activated_at),
-        includedCc: numberOf(r.included_cc) ?? 0,
-        overageCc: numberOf(r.overage_cc) ?? 0,
-        unbilledCc: numberOf(r.unbilled_cc) ?? 0,
-      },
-    });
+    byProfile.get(r.profile_id)!.set(r.user_id, { displayName: r.display_name, email: r.email, ledger: ledgerOf(r, period.id) });
   }
   for (const r of rowsOf<SubscriptionRow>(subs)) {
     // Made after the period: it had no part in it (the domain reads a later first activation itself).
     if (instantOf(r.created_at)!.getTime() >= period.end.getTime()) continue;
-    const sub: Subscription = {
-      tier: r.tier,
-      status: r.status,
-      scheduledTier: r.scheduled_tier,
-      scheduledAt: instantOf(r.scheduled_at),
-      accessEndsAt: instantOf(r.access_ends_at),
-      activatedAt: instantOf(r.activated_at),
-      lastActiveAt: instantOf(r.last_active_at),
-    };
-    byProfile.get(r.profile_id)!.set(r.user_id, { displayName: r.display_name, email: r.email, ledger: ledgerFor(period, sub, null) });
+    byProfile.get(r.profile_id)!.set(r.user_id, { displayName: r.display_name, email: r.email, ledger: ledgerFor(period, subscriptionOf(r), null) });
   }
 
   return new Map(
@@ -139,7 +72,7 @@ export async function billPeriods(
       const who = byProfile.get(profile.id)!;
       let overageCc = 0;
       const charges = [...who].map(([userId, p]) => {
-        const charge = computeCharge(catalog, p.ledger, period, profile.firstMonth);
+        const charge = computeCharge(catalog, p.ledger, period);
         overageCc += charge.overageCc;
         return { userId, ...charge };
       });

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { isPeriodClosed, nextPeriod, periodOf, defaultGraceMs, type Catalog, type Period } from "@seatdesk/domain";
-import { closeLockKeyOf, instantOf, rowsOf, uuidArray, type Db, type Tx } from "@seatdesk/db";
+import { defaultGraceMs, lastClosablePeriod, nextPeriod, nextToClose, type Catalog, type Period } from "@seatdesk/domain";
+import { closeLockKeyOf, endedWithin, instantOf, rowsOf, subscriptionColumns, uuidArray, writeDownScheduledChanges, type Db, type Tx } from "@seatdesk/db";
 import { billPeriods, type PeriodBill } from "./bill";
 import { failpoint } from "./failpoint";
 
@@ -8,24 +8,6 @@ import { failpoint } from "./failpoint";
 const defaultBatchSize = 50;
 /** Lines are written this many at a time (one JSON parameter each). */
 const lineChunk = 5_000;
-
-/** The period before `p`. */
-export function previousPeriod(p: Period): Period {
-  return periodOf(new Date(p.start.getTime() - 1));
-}
-
-/** The last period whose grace window has passed at `now`: everything up to it may be closed. */
-export function lastClosablePeriod(now: Date, graceMs = defaultGraceMs): Period {
-  const previous = previousPeriod(periodOf(now));
-  return isPeriodClosed(previous, now, graceMs) ? previous : previousPeriod(previous);
-}
-
-/** The first period a profile must close: the one after its last close, else the one it was created in. */
-export function nextToClose(profile: { createdAt: Date; closedThrough: string | null }): Period {
-  if (profile.closedThrough === null) return periodOf(profile.createdAt);
-  const [year, month] = profile.closedThrough.split("-").map(Number) as [number, number];
-  return nextPeriod(periodOf(new Date(Date.UTC(year, month - 1, 1))));
-}
 
 export type CloseOutcome =
   | { kind: "closed"; periodId: string; lines: number; totalCents: number; downgrades: number; ended: number }
@@ -58,12 +40,13 @@ interface ProfileRow extends Record<string, unknown> {
  * close the same profile at once and neither waits for the other; closed_through moves one period
  * forward in the same transaction, so a period is closed exactly once, and an interrupted close leaves
  * nothing behind. Each profile's close lock (an advisory lock) is held too, so the month's late usage
- * events and changes land before the bill is read or after it, refused (services/usage.ts). In the transaction:
+ * events and changes land before the bill is read or after it, refused (apps/server's services/usage/record.ts). In the transaction:
  * - the invoices: one per profile and period, a line per charged user, totals in integer cents, from
  *   the same billPeriods the running estimate uses;
- * - the month's transitions made stored facts: scheduled downgrades whose date has come are applied,
- *   subscriptions whose access ended by the period's end leave the current list (their months stay in
- *   the ledgers and on the invoices);
+ * - the month's transitions made stored facts: scheduled downgrades whose date has come are applied
+ *   (writeDownScheduledChanges, the SQL form of inForce in @seatdesk/db); subscriptions whose access ended
+ *   in the month are counted and kept as history (edge case 13: never deleted; inForce already keeps them
+ *   off the current list, and a check for them answers access-ended);
  * - the month-start notice of the next period (allowance reset; whether overage is on);
  * - an audit entry per profile of what the close did.
  * Set-based: about ten statements for the whole batch.
@@ -113,21 +96,15 @@ export async function closeBatch(db: Db, catalog: Catalog, refs: readonly Profil
     const scope = sql`(account_id, profile_id) in (select * from unnest(${accounts}, ${ids}))`;
     const countBy = (list: { profile_id: string }[]) => list.reduce((m, r) => m.set(r.profile_id, (m.get(r.profile_id) ?? 0) + 1), new Map<string, number>());
     // The transitions that fell due at the period's end, written down (inForce already applies them to reads).
-    const downgrades = countBy(
-      rowsOf<{ profile_id: string }>(
-        await tx.execute(sql`
-          update subscriptions set tier = scheduled_tier, scheduled_tier = null, scheduled_at = null, updated_at = ${now.toISOString()}::timestamptz
-          where ${scope} and scheduled_tier is not null and scheduled_at <= ${next.start.toISOString()}::timestamptz
-          returning profile_id`),
-      ),
-    );
+    const downgrades = countBy(rowsOf<{ profile_id: string }>(await tx.execute(writeDownScheduledChanges(scope, next.start, now))));
     failpoint("close.after-downgrades");
-    const ended = countBy(
-      rowsOf<{ profile_id: string }>(
+    // Subscriptions whose access ended in the month: counted for the audit, kept as history (edge case 13).
+    const ended = new Map(
+      rowsOf<{ profile_id: string; n: number | string }>(
         await tx.execute(sql`
-          delete from subscriptions where ${scope} and status = 'canceled' and access_ends_at <= ${next.start.toISOString()}::timestamptz
-          returning profile_id`),
-      ),
+          select profile_id, count(*) as n from subscriptions
+          where ${scope} and ${endedWithin(period.start, next.start, subscriptionColumns(""))} group by profile_id`),
+      ).map((r) => [r.profile_id, Number(r.n)]),
     );
 
     const notices = closing.map((r) => ({

@@ -31,14 +31,15 @@ export function secretMatches(secret: string, storedHash: string): boolean {
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
-/** What a key opens: one profile, with the settings the usage rules read. */
+/**
+ * What a key opens: one profile, and who the key is. Nothing more: the settings the usage rules read
+ * (overages, caps, budget, firstMonth) are read by each usage call in its own read (services/usage/load.ts),
+ * so a change committed a moment before an event is the one that event sees.
+ */
 export interface KeyScope {
   accountId: string;
   profileId: string;
   keyId: string;
-  overagesEnabled: boolean;
-  defaultCapCc: number | null;
-  budgetCents: number | null;
 }
 
 /** last_used_at is written at most this often, so the hot path does not write a row per request. */
@@ -50,21 +51,10 @@ export async function verifyApiKey(db: Executor, key: string, now: Date): Promis
   if (!match) return null;
   const [, lookup, secret] = match as unknown as [string, string, string];
   // Every usage request starts here: one prepared statement (one round trip).
-  const [row] = await runPrepared<{
-    id: string;
-    account_id: string;
-    profile_id: string;
-    secret_hash: string;
-    last_used_at: string | Date | null;
-    overages_enabled: boolean;
-    default_cap_cc: string | number | bigint | null;
-    budget_cents: string | number | bigint | null;
-  }>(
+  const [row] = await runPrepared<{ id: string; account_id: string; profile_id: string; secret_hash: string; last_used_at: string | Date | null }>(
     db,
     "api_key_verify",
-    sql`select k.id, k.account_id, k.profile_id, k.secret_hash, k.last_used_at, p.overages_enabled, p.default_cap_cc, p.budget_cents
-      from api_keys k join profiles p on p.account_id = k.account_id and p.id = k.profile_id
-      where k.lookup = ${lookup} and k.revoked_at is null`,
+    sql`select k.id, k.account_id, k.profile_id, k.secret_hash, k.last_used_at from api_keys k where k.lookup = ${lookup} and k.revoked_at is null`,
   );
   if (!row || !secretMatches(secret, row.secret_hash)) return null;
   const lastUsedAt = row.last_used_at === null ? null : new Date(row.last_used_at);
@@ -74,13 +64,5 @@ export async function verifyApiKey(db: Executor, key: string, now: Date): Promis
       .set({ lastUsedAt: now })
       .where(and(eq(apiKeys.accountId, row.account_id), eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - touchEveryMs)))));
   }
-  const money = (v: string | number | bigint | null) => (v === null ? null : Number(v));
-  return {
-    accountId: row.account_id,
-    profileId: row.profile_id,
-    keyId: row.id,
-    overagesEnabled: row.overages_enabled,
-    defaultCapCc: money(row.default_cap_cc),
-    budgetCents: money(row.budget_cents),
-  };
+  return { accountId: row.account_id, profileId: row.profile_id, keyId: row.id };
 }

@@ -88,7 +88,7 @@ export async function seedDemo(
     const direct = faker.helpers.arrayElements(uncovered, Math.min(12, uncovered.length));
     await tx.insert(assignments).values(direct.map((userId) => ({ accountId, profileId: profile.id, userId, tier: "pro" as const, createdAt: now })));
 
-    const ref = { accountId, id: profile.id, cancelAccess: profile.cancelAccess };
+    const ref = { accountId, id: profile.id };
     const subscribed = [...covered, ...direct];
     await reconcileUsers(tx, options.catalog, ref, subscribed, now);
 

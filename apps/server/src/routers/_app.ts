@@ -1,6 +1,7 @@
 import { adminsRouter } from "./admins";
 import { auditRouter } from "./audit";
 import { billingRouter } from "./billing";
+import { catalogRouter } from "./catalog";
 import { clockRouter } from "./clock";
 import { coverageRouter } from "./coverage";
 import { dashboardRouter } from "./dashboard";
@@ -18,6 +19,7 @@ import { router } from "../trpc/init";
 export const appRouter = router({
   session: sessionRouter,
   admins: adminsRouter,
+  catalog: catalogRouter,
   profiles: profilesRouter,
   settings: settingsRouter,
   directory: directoryRouter,

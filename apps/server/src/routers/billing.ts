@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { periodOf } from "@seatdesk/domain";
 import { estimatePeriod, inSnapshot, listInvoices, loadInvoice } from "../services/billing";
-import { decodeCursor, encodeCursor } from "../services/users-tab";
+import { decodeCursor, encodeCursor } from "../services/cursor";
 import { toWire } from "../wire";
 import { profileProcedure, router } from "../trpc/init";
 

@@ -2,15 +2,16 @@ import { TRPCError } from "@trpc/server";
 import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { computeCharge, inForce, ledgerFor, periodOf, tierIds, type ChangeOutcome, type TierId } from "@seatdesk/domain";
-import { notices, subscriptions } from "@seatdesk/db";
+import { notices, subscriptions, userListStatuses } from "@seatdesk/db";
 import { adminActor, recordAudit, type AuditEntry } from "../services/audit";
-import { userListStatuses } from "../services/effective-sql";
+import { changedSomething } from "../services/directory";
 import { listGroupsTab } from "../services/groups-tab";
 import { loadLedgers } from "../services/ledgers";
 import { previewTargets } from "../services/preview";
 import { reconcileUsers, toDomain, type UserChange } from "../services/reconcile";
 import { affectedUsers, currentAssignments, resolveTargets, targetsInput, targetsSchema, writeAssignments, type ResolvedTargets } from "../services/targets";
-import { decodeCursor, listUsersTab } from "../services/users-tab";
+import { decodeCursor } from "../services/cursor";
+import { listUsersTab } from "../services/users-tab";
 import type { Context } from "../trpc/context";
 import { profileAdminProcedure, profileProcedure, router } from "../trpc/init";
 import { toWire } from "../wire";
@@ -73,17 +74,21 @@ async function changeAssignments(
     const changes = await reconcileUsers(tx, ctx.catalog, profile, affectedUsers(resolved), now);
     const byUser = new Map(changes.map((c) => [c.userId, c]));
 
+    // A change that changes nothing writes no audit entry (DESIGN.md §2 edge case 15): an assignment is
+    // audited only when its tier moved, a subscription only when the domain's outcome says it changed.
     const entries: AuditEntry[] = [
-      ...[...resolved.userIds.map((id) => ["user", id] as const), ...resolved.groupIds.map((id) => ["group", id] as const)].map(([type, id]) => ({
-        profileId: profile.id,
-        action: `assignment.${action}`,
-        targetType: type,
-        targetId: id,
-        before: { tier: before.get(id) ?? null },
-        after: { tier },
-      })),
+      ...[...resolved.userIds.map((id) => ["user", id] as const), ...resolved.groupIds.map((id) => ["group", id] as const)]
+        .filter(([, id]) => (before.get(id) ?? null) !== tier)
+        .map(([type, id]) => ({
+          profileId: profile.id,
+          action: `assignment.${action}`,
+          targetType: type,
+          targetId: id,
+          before: { tier: before.get(id) ?? null },
+          after: { tier },
+        })),
       ...changes
-        .filter((c) => c.after !== c.before)
+        .filter((c) => c.after !== c.before && changedSomething(c))
         .map((c) => ({ profileId: profile.id, action: "subscription.changed", targetType: "user", targetId: c.userId, before: c.before, after: c.after })),
     ];
     await recordAudit(tx, accountId, adminActor(ctx.session), entries, now);
@@ -166,7 +171,7 @@ export const subscriptionsRouter = router({
       .where(and(eq(subscriptions.accountId, ctx.accountId), eq(subscriptions.profileId, ctx.profile.id), eq(subscriptions.userId, input.userId)));
     const ledgers = await loadLedgers(ctx.database.db, ctx.accountId, ctx.profile.id, period, [input.userId]);
     const ledger = ledgers.get(input.userId) ?? (stored ? ledgerFor(period, toDomain(stored), null) : null);
-    const charge = ledger ? computeCharge(ctx.catalog, ledger, period, ctx.profile.firstMonth) : null;
+    const charge = ledger ? computeCharge(ctx.catalog, ledger, period) : null;
     const userNotices = await ctx.database.db
       .select({ id: notices.id, period: notices.period, kind: notices.kind, detail: notices.detail, createdAt: notices.createdAt })
       .from(notices)

@@ -41,13 +41,17 @@ export const usageRouter = router({
     activateUser(ctx.database.db, ctx.catalog, ctx.keyScope, refOf(input), ctx.clock.now()),
   ),
 
-  /** Records one event. The same idempotency key with the same body answers the first result again. */
+  /**
+   * Records one event. The same idempotency key with the same body answers the first result again, even
+   * after its period closed (edge case 14); another body is refused (IDEMPOTENCY_CONFLICT). Every refusal
+   * carries the domain's code in `data.domainCode` (edge case 16; see trpc/errors.ts).
+   */
   record: usageProcedure.input(event).mutation(async ({ ctx, input }) => {
     const [result] = await recordEvents(ctx.database.db, ctx.catalog, ctx.keyScope, [toInput(input)], ctx.clock.now(), false);
     return result!;
   }),
 
-  /** Records up to 1,000 events in one transaction: all or nothing; a bad event is named by its index. */
+  /** Records up to 1,000 events in one transaction: all or nothing; a bad event is named by its index (`events.3.credits`). */
   recordBatch: usageProcedure
     .input(z.strictObject({ events: z.array(event).min(1, "send at least one event").max(maxTargetsPerCall, `at most ${maxTargetsPerCall} events in one batch`) }))
     .mutation(async ({ ctx, input }) => ({

@@ -3,8 +3,8 @@ import type { Catalog } from "@seatdesk/domain";
 import { assignments, directoryGroups, directoryUsers, profiles, type Executor } from "@seatdesk/db";
 import type { ScimScope } from "../auth/scim-tokens";
 import { recordAudit, type Actor, type AuditEntry } from "../services/audit";
-import { changedSomething, deleteMemberships, insertMemberships, rerunRulesForMemberships, type MembershipEffect } from "../services/directory";
-import { reconcileUsers, type UserChange } from "../services/reconcile";
+import { auditEffects, changedSomething, deleteMemberships, insertMemberships, rerunRulesForMemberships, type MembershipEffect } from "../services/directory";
+import { reconcileUsers } from "../services/reconcile";
 import { ScimError, type ScimRequest } from "./common";
 import { chunks, memberIdsOf } from "./group-read";
 import { isUuid } from "./group-patch";
@@ -112,7 +112,7 @@ export async function changeMembers(tx: Executor, catalog: Catalog, accountId: s
 }
 
 /** A subscription that a group change moved, as the console's membership changes audit it. */
-export const effectAudit = (effects: { userId: string; profileId: string; before: unknown; after: unknown }[], groupId: string): AuditEntry[] =>
+export const effectAudit = (effects: MembershipEffect[], groupId: string): AuditEntry[] =>
   effects.map((e) => ({
     profileId: e.profileId,
     action: "subscription.group-membership",
@@ -127,11 +127,19 @@ export async function audit(tx: Executor, scope: ScimScope, entries: AuditEntry[
   for (const part of chunks(entries, 1000)) await recordAudit(tx, scope.accountId, scimActor(scope), part, now);
 }
 
-/** The audit entries of a membership change: who was added and removed, and each subscription that moved. */
+/**
+ * The audit entries of a membership change: who was added and removed, each with the effect records of
+ * what that did to their subscriptions (the console's member calls answer the same records), and one entry
+ * per subscription that moved. Subscriptions that did not move are in neither.
+ */
 export function memberAudit(groupId: string, changes: MemberChanges): AuditEntry[] {
+  const added = new Set(changes.added);
+  const effectsOf = (wasAdded: boolean) => auditEffects(changes.effects.filter((e) => added.has(e.userId) === wasAdded));
   return [
-    ...(changes.added.length > 0 ? [{ action: "scim.group.members.add", targetType: "group", targetId: groupId, after: { added: changes.added } }] : []),
-    ...(changes.removed.length > 0 ? [{ action: "scim.group.members.remove", targetType: "group", targetId: groupId, before: { removed: changes.removed } }] : []),
+    ...(changes.added.length > 0 ? [{ action: "scim.group.members.add", targetType: "group", targetId: groupId, after: { added: changes.added, ...effectsOf(true) } }] : []),
+    ...(changes.removed.length > 0
+      ? [{ action: "scim.group.members.remove", targetType: "group", targetId: groupId, before: { removed: changes.removed }, after: effectsOf(false) }]
+      : []),
     ...effectAudit(changes.effects.filter(changedSomething), groupId),
   ];
 }
@@ -150,11 +158,11 @@ export async function deleteGroup(tx: Executor, catalog: Catalog, accountId: str
     .where(and(eq(assignments.accountId, accountId), eq(assignments.groupId, groupId)))
     .orderBy(asc(profiles.region), asc(profiles.id));
   await tx.delete(directoryGroups).where(and(eq(directoryGroups.accountId, accountId), eq(directoryGroups.id, groupId)));
-  const effects: { userId: string; profileId: string; change: UserChange }[] = [];
+  const effects: MembershipEffect[] = [];
   for (const a of assigned) {
     for (const part of chunks(memberIds)) {
-      for (const change of await reconcileUsers(tx, catalog, { accountId, id: a.profileId, cancelAccess: a.cancelAccess }, part, now)) {
-        effects.push({ userId: change.userId, profileId: a.profileId, change });
+      for (const c of await reconcileUsers(tx, catalog, { accountId, id: a.profileId }, part, now)) {
+        effects.push({ userId: c.userId, profileId: a.profileId, outcome: c.outcome, before: c.before, after: c.after });
       }
     }
   }

@@ -1,4 +1,5 @@
 import { directoryGroups, type Executor } from "@seatdesk/db";
+import { auditEffects, changedSomething } from "../services/directory";
 import { objectBody, requireId, requireSchema, ScimError, schemas, type ScimHandler, type ScimRequest, type ScimResponse } from "./common";
 import { checkDisplayName, checkExternalId, memberIds, originsOf, patchOperations, planGroupPatch } from "./group-patch";
 import { findGroup, groupColumns, listGroups, memberIdsOf, membersOf, projectGroup, toScimGroup, wantsMembers, type GroupRow } from "./group-read";
@@ -174,7 +175,6 @@ async function remove(req: ScimRequest): Promise<ScimResponse> {
     const group = await findGroup(tx, req.scope.accountId, id, "update");
     if (!group) throw notFound(id);
     const gone = await deleteGroup(tx, req.deps.catalog, req.scope.accountId, id, req.now);
-    const moved = gone.effects.filter((e) => e.change.after !== e.change.before);
     await audit(
       tx,
       req.scope,
@@ -184,11 +184,9 @@ async function remove(req: ScimRequest): Promise<ScimResponse> {
           targetType: "group",
           targetId: id,
           before: { displayName: group.displayName, externalId: group.externalId, members: gone.memberIds.length, assignments: gone.assigned },
+          after: auditEffects(gone.effects),
         },
-        ...effectAudit(
-          moved.map((e) => ({ userId: e.userId, profileId: e.profileId, before: e.change.before, after: e.change.after })),
-          id,
-        ),
+        ...effectAudit(gone.effects.filter(changedSomething), id),
       ],
       req.now,
     );

@@ -1,6 +1,6 @@
 import type { Executor } from "@seatdesk/db";
 import { recordAudit, type Actor, type AuditEntry } from "../services/audit";
-import { groupsOfUsers } from "../services/directory";
+import { auditEffects, groupsOfUsers } from "../services/directory";
 import {
   applyIdentityChange,
   countScimUsers,
@@ -11,6 +11,7 @@ import {
   updateScimUser,
   userNameTaken,
   type IdentityChange,
+  type IdentityEffect,
 } from "../services/scim-users";
 import {
   listResponse,
@@ -43,6 +44,10 @@ export const maxFilterScan = 10_000;
 
 const notFound = (id: string | null) => new ScimError(404, `User ${id ?? ""} not found`);
 const conflict = (userName: string) => new ScimError(409, `userName: a user named "${userName}" already exists in this account`, "uniqueness");
+
+/** One entry per subscription the identity provider's change moved, in its profile, as the console audits a subscription change. */
+const subscriptionAudit = (effects: IdentityEffect[]): AuditEntry[] =>
+  effects.map((e) => ({ profileId: e.profileId, action: "subscription.changed", targetType: "user", targetId: e.userId, before: e.before, after: e.after }));
 
 const actorOf = (req: ScimRequest): Actor => ({ type: "scim", id: req.scope.tokenId, label: `SCIM token "${req.scope.tokenName}"` });
 
@@ -126,8 +131,10 @@ function pgCode(e: unknown): string | undefined {
 }
 
 /**
- * Writes a PUT's or a PATCH's result over the locked row, then the identity provider's effects and the audit.
- * Nothing changed: nothing written, nothing audited. A rename keeps the id, so the subscriptions stay.
+ * Writes a PUT's or a PATCH's result over the locked row, then the identity provider's effects and the audit:
+ * a deactivation or reactivation's entry carries the effect records of what it did to the user's subscriptions
+ * in every profile (the SCIM answer stays the plain resource, RFC 7643). Nothing changed: nothing written,
+ * nothing audited. A rename keeps the id, so the subscriptions stay.
  */
 async function write(tx: Executor, req: ScimRequest, current: UserRow, fields: UserFields): Promise<ScimResponse> {
   const { accountId } = req.scope;
@@ -145,8 +152,8 @@ async function write(tx: Executor, req: ScimRequest, current: UserRow, fields: U
     const effects = change ? await applyIdentityChange(tx, req.deps.catalog, accountId, row, change, req.now) : [];
     const action = change === "deactivated" ? "scim.user.deactivate" : change === "reactivated" ? "scim.user.reactivate" : "scim.user.update";
     const entries: AuditEntry[] = [
-      { action, targetType: "user", targetId: row.id, before: auditView(current), after: auditView(row) },
-      ...effects.map((e) => ({ profileId: e.profileId, action: "subscription.changed", targetType: "user", targetId: row.id, before: e.before, after: e.after })),
+      { action, targetType: "user", targetId: row.id, before: auditView(current), after: change ? { ...auditView(row), ...auditEffects(effects) } : auditView(row) },
+      ...subscriptionAudit(effects),
     ];
     await recordAudit(tx, accountId, actorOf(req), entries, req.now);
   }
@@ -190,8 +197,14 @@ async function remove(req: ScimRequest): Promise<ScimResponse> {
       accountId,
       actorOf(req),
       [
-        { action: "scim.user.delete", targetType: "user", targetId: id, before: { ...auditView(current), groupIds: removed.groupIds, directAssignments: removed.directAssignments }, after: null },
-        ...effects.map((e) => ({ profileId: e.profileId, action: "subscription.changed", targetType: "user", targetId: id, before: e.before, after: e.after })),
+        {
+          action: "scim.user.delete",
+          targetType: "user",
+          targetId: id,
+          before: { ...auditView(current), groupIds: removed.groupIds, directAssignments: removed.directAssignments },
+          after: auditEffects(effects),
+        },
+        ...subscriptionAudit(effects),
       ],
       req.now,
     );

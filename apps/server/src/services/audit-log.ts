@@ -1,5 +1,6 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { auditLog, type Executor } from "@seatdesk/db";
+import { decodeCursor, encodeCursor } from "./cursor";
 
 export interface AuditFilters {
   profileId?: string | undefined;
@@ -28,28 +29,7 @@ export interface AuditRow {
  * Keyset cursor: the last row's `at` as PostgreSQL prints it (microseconds survive; a JS Date would cut them to
  * milliseconds and skip or repeat rows written in the same millisecond) and its id.
  */
-export function encodeAuditCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id])).toString("base64url");
-}
-
-export function decodeAuditCursor(cursor: string): [string, string] | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === "string" &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      typeof value[1] === "string" &&
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value[1])
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // not ours: answered by the caller as a bad cursor
-  }
-  return null;
-}
+export const decodeAuditCursor = (cursor: string) => decodeCursor(cursor, (at) => !Number.isNaN(Date.parse(at)));
 
 /** The account's audit entries, newest first, keyset on (at desc, id desc) so a page never rescans what came before it. */
 export async function listAudit(
@@ -90,6 +70,6 @@ export async function listAudit(
       before: r.before,
       after: r.after,
     })),
-    nextCursor: rows.length > page.limit && last ? encodeAuditCursor(last.atText, last.row.id) : null,
+    nextCursor: rows.length > page.limit && last ? encodeCursor(last.atText, last.row.id) : null,
   };
 }

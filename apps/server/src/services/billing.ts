@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { budgetRoomCenticredits, roundHalfUp, type Catalog, type FirstMonthMode, type InvoiceLine, type Period, type TierId } from "@seatdesk/domain";
+import { budgetStatus, type BudgetStatus, type Catalog, type FirstMonthMode, type InvoiceLine, type Period, type TierId } from "@seatdesk/domain";
 import { invoiceLines, invoices, profileMonths, type Db, type Executor, type Tx } from "@seatdesk/db";
 import { billPeriod } from "@seatdesk/scheduler";
 
@@ -22,42 +22,6 @@ export interface ProfileBilling {
 export interface BillLine extends Omit<InvoiceLine, "periodId"> {
   displayName: string;
   email: string;
-}
-
-/**
- * The period's overage money against the profile's monthly budget (DESIGN.md §2, "Overages and caps";
- * edge case 6). Two figures, on purpose:
- * - `overageCents`: what the overage billable so far comes to, computed exactly over the whole profile
- *   and rounded half-up once (the invoice's total of lines rounds per line, so it may differ by a few cents);
- * - `budgetUsedCc`: the overage the budget has counted (accepted this period; a later upgrade's
- *   re-rating gives none of it back), which is what stops overage when it reaches the budget.
- */
-export interface OverageAgainstBudget {
-  overageCc: number;
-  overageCents: number;
-  /** The profile's monthly overage budget; null: none. */
-  budgetCents: number | null;
-  budgetUsedCc: number;
-  /** budgetUsedCc as money, exact and rounded half-up once. */
-  budgetUsedCents: number;
-  /** Centicredits of overage the budget still admits (the domain's budgetRoomCenticredits); null: no budget. */
-  budgetLeftCc: number | null;
-  budgetReached: boolean;
-}
-
-export function overageAgainstBudget(catalog: Catalog, input: { overageCc: number; budgetCents: number | null; budgetUsedCc: number }): OverageAgainstBudget {
-  const rate = catalog.overageCentsPerCredit;
-  const budgetLeftCc = budgetRoomCenticredits(input.budgetCents, input.budgetUsedCc, rate);
-  return {
-    overageCc: input.overageCc,
-    // Cents per credit = cents per 100 centicredits: cc × rate / 100 exactly, rounded once.
-    overageCents: roundHalfUp(input.overageCc * rate, 100),
-    budgetCents: input.budgetCents,
-    budgetUsedCc: input.budgetUsedCc,
-    budgetUsedCents: roundHalfUp(input.budgetUsedCc * rate, 100),
-    budgetLeftCc,
-    budgetReached: budgetLeftCc === 0,
-  };
 }
 
 /** Overage the profile's budget has counted in a period (profile_months); 0 before any. */
@@ -87,7 +51,8 @@ export interface Estimate {
   feesCents: number;
   overageCents: number;
   totalCents: number;
-  budget: OverageAgainstBudget;
+  /** The period's overage money against the profile's monthly budget (the domain's budgetStatus). */
+  budget: BudgetStatus;
 }
 
 /**
@@ -139,7 +104,7 @@ export async function estimatePeriod(
     feesCents: invoice.feesCents,
     overageCents: invoice.overageCents,
     totalCents: invoice.totalCents,
-    budget: overageAgainstBudget(catalog, { overageCc, budgetCents: profile.budgetCents, budgetUsedCc }),
+    budget: budgetStatus(catalog, { overageCc, budgetCents: profile.budgetCents, budgetUsedCc }),
   };
 }
 

@@ -1,7 +1,6 @@
 import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Catalog, SubscriptionStatus, TierId } from "@seatdesk/domain";
-import { assignments, directoryGroups, directoryUsers, groupMembers, subscriptions, type Executor } from "@seatdesk/db";
-import { tierInForce } from "./effective-sql";
+import { assignments, directoryGroups, directoryUsers, groupMembers, pendingOrActive, subscriptions, tierInForce, type Executor } from "@seatdesk/db";
 import { reconcileUsers, type ProfileRef } from "./reconcile";
 
 /**
@@ -46,8 +45,11 @@ export interface CoverageReport {
 /** Longest list of people a report shows per group and for orphans; the counts are always whole. */
 export const listLimit = 1000;
 
-/** A subscription that counts as covering someone: Pending or Active. A Canceled one means the rules took it away. */
-const holding = sql`${subscriptions.status} in ('pending', 'active')`;
+/**
+ * A subscription that counts as covering someone: Pending or Active. A Canceled one means the rules took it
+ * away; an ended one is history (edge case 13) and covers no one.
+ */
+const holding = pendingOrActive();
 
 /** Members of the profile's tiered groups who should hold a subscription and do not. */
 function uncoveredMembers(db: Executor, accountId: string, profileId: string) {

@@ -1,8 +1,7 @@
 import { and, count, eq, sql } from "drizzle-orm";
-import { nextPeriod, periodOf, subscriptionStatuses, type Catalog, type Period, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { rowsOf, subscriptionMonths, subscriptions, usageEvents, type Executor } from "@seatdesk/db";
-import { loadBudgetUsedCc, overageAgainstBudget, type OverageAgainstBudget } from "./billing";
-import { currentSubscription, tierInForce } from "./effective-sql";
+import { budgetStatus, nextPeriod, periodOf, subscriptionStatuses, type BudgetStatus, type Catalog, type Period, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
+import { allowanceTier, inForceAt, rowsOf, subscriptionMonths, subscriptions, tierInForce, usageEvents, type Executor } from "@seatdesk/db";
+import { loadBudgetUsedCc } from "./billing";
 
 export interface TierCounts {
   tier: TierId;
@@ -37,15 +36,11 @@ export interface DashboardSummary {
   /** Users of this profile whose last activity falls in the last 24 hours / 7 days / 30 days before now. */
   activeUsers: { lastDay: number; last7Days: number; last30Days: number };
   credits: { usedCc: number; byTier: CreditsByTier[]; byClient: CreditsByClient[] };
-  overage: OverageAgainstBudget;
+  overage: BudgetStatus;
 }
 
 const num = (value: unknown) => sql<number>`${value}`.mapWith(Number);
 
-// Tier in force and "still current" come from services/effective-sql.ts, the SQL form of the domain's
-// inForce; test/dashboard.test.ts and test/subscription-changes.test.ts check them against inForce.
-const tierInForceAt = (now: string) => sql<TierId>`${tierInForce(new Date(now))}`;
-const isCurrent = (now: string) => currentSubscription(new Date(now));
 function activeSince(now: string, days: number) {
   return sql`${subscriptions.lastActiveAt} > ${now}::timestamptz - make_interval(days => ${days}) and ${subscriptions.lastActiveAt} <= ${now}::timestamptz`;
 }
@@ -63,11 +58,14 @@ export async function dashboardSummary(
   const at = now.toISOString();
   const tiers = [...catalog.tiers].sort((a, b) => a.rank - b.rank).map((t) => t.id);
 
+  // Tier in force and "still current" are @seatdesk/db's SQL forms of the domain's inForce (rules-sql.ts, proven
+  // equal to it by its test): an ended subscription (history, edge case 13) is never counted as current. Activity
+  // (last active) is a fact of the past and counts whatever the subscription's state now.
   const subRows = await db
     .select({
-      tier: tierInForceAt(at),
+      tier: tierInForce(now),
       status: subscriptions.status,
-      current: num(sql`count(*) filter (where ${isCurrent(at)})`),
+      current: num(sql`count(*) filter (where ${inForceAt(now)})`),
       lastDay: num(sql`count(*) filter (where ${activeSince(at, 1)})`),
       last7Days: num(sql`count(*) filter (where ${activeSince(at, 7)})`),
       last30Days: num(sql`count(*) filter (where ${activeSince(at, 30)})`),
@@ -77,7 +75,7 @@ export async function dashboardSummary(
     .groupBy(sql`1`, sql`2`);
 
   // The allowance is set by the ledger's fee tier, or for a user never Active this month by their current tier (domain: allowanceOf).
-  const creditTier = sql<TierId>`coalesce(${subscriptionMonths.feeTier}, ${tierInForceAt(at)})`;
+  const creditTier = allowanceTier(now);
   const creditRows = await db
     .select({
       tier: creditTier,
@@ -154,7 +152,7 @@ export async function dashboardSummary(
       byTier: [...credits.values()],
       byClient: clientRows.sort((a, b) => b.usedCc - a.usedCc || (a.client < b.client ? -1 : 1)),
     },
-    overage: overageAgainstBudget(catalog, { overageCc, budgetCents: profile.budgetCents, budgetUsedCc }),
+    overage: budgetStatus(catalog, { overageCc, budgetCents: profile.budgetCents, budgetUsedCc }),
   };
 }
 

@@ -1,9 +1,10 @@
 import { and, asc, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { DomainError, type Catalog, type ChangeOutcome, type Subscription } from "@seatdesk/domain";
+import { DomainError, type Catalog, type ChangeOutcome, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
 import { assignments, directoryGroups, directoryUsers, groupMembers, profiles, type Executor } from "@seatdesk/db";
 import { reconcileUsers, type ProfileRef } from "./reconcile";
-import { decodeCursor, encodeCursor, likeEscape } from "./users-tab";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { likeEscape } from "./users-tab";
 
 /**
  * The account's directory (DESIGN.md §1, "directory"): users and groups as the identity provider sees them.
@@ -254,6 +255,45 @@ export interface MembershipEffect {
   after: Subscription | null;
 }
 
+/** A subscription's tier and status, as an effect record shows it. */
+export interface SubscriptionState {
+  tier: TierId;
+  status: SubscriptionStatus;
+}
+
+/**
+ * What a directory change did to one user's subscription in one profile, as the console's member calls
+ * answer it (userId, profileId, the domain's outcome, the status and tier after) with the state before:
+ * the audit entry of every SCIM directory change carries these records.
+ */
+export interface EffectRecord {
+  userId: string;
+  profileId: string;
+  outcome: ChangeOutcome;
+  status: SubscriptionStatus | null;
+  tier: TierId | null;
+  before: SubscriptionState | null;
+}
+
+export const effectRecord = (e: MembershipEffect): EffectRecord => ({
+  userId: e.userId,
+  profileId: e.profileId,
+  outcome: e.outcome,
+  status: e.after?.status ?? null,
+  tier: e.after?.tier ?? null,
+  before: e.before ? { tier: e.before.tier, status: e.before.status } : null,
+});
+
+/** At most this many effect records in one audit entry; the per-subscription entries still name every one. */
+export const maxAuditEffects = 1000;
+
+/** The effect records an audit entry carries: those that changed something, the first maxAuditEffects, and how many more there were. */
+export function auditEffects(effects: MembershipEffect[]): { effects: EffectRecord[]; effectsNotShown?: number } {
+  const moved = effects.filter(changedSomething);
+  const shown = moved.slice(0, maxAuditEffects).map(effectRecord);
+  return moved.length > shown.length ? { effects: shown, effectsNotShown: moved.length - shown.length } : { effects: shown };
+}
+
 /**
  * Group membership feeds the rules (DESIGN.md §2, "A change made on a group applies to each member"):
  * after memberships change, each affected user is reconciled in every profile of the account where one
@@ -278,7 +318,7 @@ export async function rerunRulesForMemberships(
   const perProfile = new Map<string, { ref: ProfileRef; groups: Set<string> }>();
   for (const a of assigned) {
     if (!a.groupId) continue;
-    const entry = perProfile.get(a.profileId) ?? { ref: { accountId, id: a.profileId, cancelAccess: a.cancelAccess }, groups: new Set<string>() };
+    const entry = perProfile.get(a.profileId) ?? { ref: { accountId, id: a.profileId }, groups: new Set<string>() };
     entry.groups.add(a.groupId);
     perProfile.set(a.profileId, entry);
   }

@@ -1,8 +1,8 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { TierId } from "@seatdesk/domain";
-import { assignments, directoryGroups, type Executor } from "@seatdesk/db";
-import { currentSubscription } from "./effective-sql";
-import { encodeCursor } from "./users-tab";
+import { assignments, directoryGroups, inForceAt, type Executor } from "@seatdesk/db";
+import { encodeCursor } from "./cursor";
+import { likeEscape } from "./users-tab";
 
 export interface GroupsTabRow {
   groupId: string;
@@ -21,7 +21,7 @@ export async function listGroupsTab(
 ): Promise<{ rows: GroupsTabRow[]; nextCursor: string | null }> {
   const conditions: SQL[] = [eq(directoryGroups.accountId, params.accountId)];
   const search = params.search?.trim().toLowerCase();
-  if (search) conditions.push(sql`lower(${directoryGroups.displayName}) like ${`%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`);
+  if (search) conditions.push(sql`lower(${directoryGroups.displayName}) like ${`%${likeEscape(search)}%`}`);
   if (params.assignedOnly) conditions.push(sql`${assignments.id} is not null`);
   if (params.after) conditions.push(sql`(${directoryGroups.displayName}, ${directoryGroups.id}) > (${params.after[0]}, ${params.after[1]}::uuid)`);
   const rows = await db
@@ -30,7 +30,7 @@ export async function listGroupsTab(
       displayName: directoryGroups.displayName,
       tier: assignments.tier,
       members: sql<number>`(select count(*)::int from group_members gm where gm.account_id = ${directoryGroups.accountId} and gm.group_id = ${directoryGroups.id})`,
-      subscribedMembers: sql<number>`(select count(*)::int from group_members gm join subscriptions on subscriptions.account_id = gm.account_id and subscriptions.profile_id = ${params.profileId}::uuid and subscriptions.user_id = gm.user_id where gm.account_id = ${directoryGroups.accountId} and gm.group_id = ${directoryGroups.id} and ${currentSubscription(params.now)})`,
+      subscribedMembers: sql<number>`(select count(*)::int from group_members gm join subscriptions on subscriptions.account_id = gm.account_id and subscriptions.profile_id = ${params.profileId}::uuid and subscriptions.user_id = gm.user_id where gm.account_id = ${directoryGroups.accountId} and gm.group_id = ${directoryGroups.id} and ${inForceAt(params.now)})`,
     })
     .from(directoryGroups)
     .leftJoin(

@@ -1,10 +1,6 @@
-import { toLedger } from "@seatdesk/scheduler";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { MonthLedger, Period } from "@seatdesk/domain";
-import { subscriptionMonths, type Executor } from "@seatdesk/db";
-
-/** A stored month ledger as the domain sees it (the scheduler reads rows the same way). */
-export const rowToLedger = toLedger;
+import { ledgerOf, subscriptionMonths, type Executor } from "@seatdesk/db";
 
 /** The stored ledgers of one period for these users (missing ones are opened by the domain's ledgerFor). */
 export async function loadLedgers(db: Executor, accountId: string, profileId: string, period: Period, userIds: string[]): Promise<Map<string, MonthLedger>> {
@@ -20,7 +16,7 @@ export async function loadLedgers(db: Executor, accountId: string, profileId: st
         inArray(subscriptionMonths.userId, userIds),
       ),
     );
-  return new Map(rows.map((r) => [r.userId, rowToLedger(r)]));
+  return new Map(rows.map((r) => [r.userId, ledgerOf(r)]));
 }
 
 /** Writes ledgers (one statement for many users). */
@@ -37,6 +33,7 @@ export async function saveLedgers(db: Executor, accountId: string, profileId: st
         feeTier: ledger.feeTier,
         activeAtStart: ledger.activeAtStart,
         firstActivatedAt: ledger.firstActivatedAt,
+        firstMonthProrated: ledger.firstMonthProrated,
         includedCc: ledger.includedCc,
         overageCc: ledger.overageCc,
         unbilledCc: ledger.unbilledCc,
@@ -49,6 +46,7 @@ export async function saveLedgers(db: Executor, accountId: string, profileId: st
         feeTier: sql`excluded.fee_tier`,
         activeAtStart: sql`excluded.active_at_start`,
         firstActivatedAt: sql`excluded.first_activated_at`,
+        firstMonthProrated: sql`excluded.first_month_prorated`,
         includedCc: sql`excluded.included_cc`,
         overageCc: sql`excluded.overage_cc`,
         unbilledCc: sql`excluded.unbilled_cc`,

@@ -1,13 +1,15 @@
-import { previousPeriod, toSubscription } from "@seatdesk/scheduler";
+import { previousPeriod } from "@seatdesk/domain";
+import { subscriptionOf as toSubscription } from "@seatdesk/db";
 import { and, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
 import {
+  DomainError,
   highestTier,
   ledgerFor,
   noteActive,
   periodOf,
   reconcile,
+  removeByIdentityProvider,
   type MonthLedger,
-  type CancelAccessMode,
   type Catalog,
   type ChangeOutcome,
   type Subscription,
@@ -16,10 +18,10 @@ import {
 import { assignments, closeLockKey, directoryUsers, groupMembers, profiles, subscriptions, type Executor } from "@seatdesk/db";
 import { loadLedgers, saveLedgers } from "./ledgers";
 
+/** A profile by its key; its settings are read inside the transaction that applies them. */
 export interface ProfileRef {
   accountId: string;
   id: string;
-  cancelAccess: CancelAccessMode;
 }
 
 /** Tiers covering each user, with what each comes from; the override lets a preview try a change without writing it. */
@@ -98,6 +100,8 @@ export async function reconcileUsers(
   profile: ProfileRef,
   userIds: string[],
   now: Date,
+  /** `identity-provider`: the person left (deactivated or deleted); the domain's removeByIdentityProvider decides. */
+  cause: "assignments" | "identity-provider" = "assignments",
 ): Promise<UserChange[]> {
   if (userIds.length === 0) return [];
   // The previous month until the close has finalized it (its grace window, or a worker that is behind):
@@ -106,13 +110,21 @@ export async function reconcileUsers(
   // taken before any subscription row, in the order the close takes them, so the two never deadlock.
   const previous = previousPeriod(periodOf(now));
   const readClosed = async () =>
-    (await tx.select({ through: profiles.closedThrough, createdAt: profiles.createdAt }).from(profiles).where(and(eq(profiles.accountId, profile.accountId), eq(profiles.id, profile.id))))[0];
+    (
+      await tx
+        .select({ through: profiles.closedThrough, createdAt: profiles.createdAt, cancelAccess: profiles.cancelAccess, firstMonth: profiles.firstMonth })
+        .from(profiles)
+        .where(and(eq(profiles.accountId, profile.accountId), eq(profiles.id, profile.id)))
+    )[0];
   const isOpen = (c: Awaited<ReturnType<typeof readClosed>>) => !!c && c.createdAt.getTime() < previous.end.getTime() && (c.through === null || c.through < previous.id);
-  let previousOpen = isOpen(await readClosed());
+  let settings = await readClosed();
+  let previousOpen = isOpen(settings);
   if (previousOpen) {
     await tx.execute(sql`select pg_advisory_xact_lock_shared(${closeLockKey(profile.id)})`);
-    previousOpen = isOpen(await readClosed());
+    settings = await readClosed();
+    previousOpen = isOpen(settings);
   }
+  if (!settings) throw new DomainError("NOT_FOUND", "profileId: no such profile", "profileId");
   const existing = await tx
     .select()
     .from(subscriptions)
@@ -128,13 +140,16 @@ export async function reconcileUsers(
   const changes: UserChange[] = userIds.map((userId) => {
     const before = current.get(userId) ?? null;
     const userCovers = covers.get(userId) ?? [];
-    const result = reconcile(catalog, before, effectiveTierOf(catalog, userId, userCovers, excluded), now, profile.cancelAccess);
+    const result =
+      cause === "identity-provider"
+        ? removeByIdentityProvider(catalog, before, now)
+        : reconcile(catalog, before, effectiveTierOf(catalog, userId, userCovers, excluded), now, settings.cancelAccess);
     const after = result.subscription;
     if (after !== before) {
       if (previousOpen && before && !storedPrevious.has(userId)) ledgers.push({ userId, ledger: ledgerFor(previous, before, null) });
       // The month's ledger is materialized from the state at the month's start before anything changes it.
       const ledger = ledgerFor(period, before, stored.get(userId) ?? null);
-      const next = after?.status === "active" ? noteActive(catalog, ledger, after.tier, now) : ledger;
+      const next = after?.status === "active" ? noteActive(catalog, ledger, after.tier, now, settings.firstMonth) : ledger;
       if (next.feeTier !== null || stored.has(userId)) ledgers.push({ userId, ledger: next });
     }
     return { userId, covers: userCovers, before, after, outcome: result.outcome };

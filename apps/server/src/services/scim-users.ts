@@ -1,7 +1,8 @@
 import { and, asc, count, eq, isNull, sql, type SQL } from "drizzle-orm";
-import { getTier, periodOf, type Catalog, type ChangeOutcome, type Subscription } from "@seatdesk/domain";
+import { getTier, periodOf, type Catalog } from "@seatdesk/domain";
 import { assignments, directoryUsers, groupMembers, notices, profiles, type Executor } from "@seatdesk/db";
 import type { UserFields, UserRow } from "../scim/user-resource";
+import { changedSomething, type MembershipEffect } from "./directory";
 import { reconcileUsers } from "./reconcile";
 
 /**
@@ -113,12 +114,8 @@ export async function softDeleteScimUser(tx: Executor, accountId: string, user: 
 
 export type IdentityChange = "deactivated" | "reactivated" | "deleted";
 
-export interface IdentityEffect {
-  profileId: string;
-  outcome: ChangeOutcome;
-  before: Subscription | null;
-  after: Subscription | null;
-}
+/** What the identity provider's change did to the user's subscription in one profile (the shape of a membership effect). */
+export type IdentityEffect = MembershipEffect;
 
 /**
  * What the identity provider's change means for the user's subscriptions, in every profile of the account
@@ -136,15 +133,15 @@ export async function applyIdentityChange(
   now: Date,
 ): Promise<IdentityEffect[]> {
   const list = await tx
-    .select({ id: profiles.id, cancelAccess: profiles.cancelAccess })
+    .select({ id: profiles.id })
     .from(profiles)
     .where(eq(profiles.accountId, accountId))
     .orderBy(asc(profiles.region), asc(profiles.id));
   const effects: IdentityEffect[] = [];
   for (const p of list) {
-    const cancelAccess = change === "reactivated" ? p.cancelAccess : "immediate";
-    const [c] = await reconcileUsers(tx, catalog, { accountId, id: p.id, cancelAccess }, [user.id], now);
-    if (c && c.after !== c.before) effects.push({ profileId: p.id, outcome: c.outcome, before: c.before, after: c.after });
+    const [c] = await reconcileUsers(tx, catalog, { accountId, id: p.id }, [user.id], now, change === "reactivated" ? "assignments" : "identity-provider");
+    // Only what moved: an ended subscription the person leaves again is history, not a change.
+    if (c && c.after !== c.before && changedSomething(c)) effects.push({ userId: user.id, profileId: p.id, outcome: c.outcome, before: c.before, after: c.after });
   }
   if (change !== "reactivated") {
     const period = periodOf(now).id;
@@ -161,6 +158,7 @@ function noticeDetail(catalog: Catalog, user: Pick<UserRow, "displayName" | "use
   const who = `The identity provider ${change} ${user.displayName} (${user.userName})`;
   const tier = e.before ? getTier(catalog, e.before.tier).name : null;
   if (e.outcome.kind === "canceled") return `${who}: their ${tier} subscription is canceled and their access ended at once.`;
+  if (e.outcome.kind === "access-ended") return `${who}: their canceled ${tier} subscription's remaining access ended at once.`;
   if (e.outcome.kind === "removed") return `${who}: their Pending ${tier} subscription was removed.`;
   return null;
 }

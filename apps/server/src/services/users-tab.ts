@@ -1,9 +1,22 @@
 import { sql, type SQL } from "drizzle-orm";
-import { allowanceOf, inForce, ledgerFor, periodOf, type Catalog, type Period, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { instantOf, numberOf, runPrepared, subscriptions, uuidArray, type Executor } from "@seatdesk/db";
+import { allowanceOf, inForce, ledgerFor, periodOf, usedOf, type Catalog, type Period, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
+import {
+  changeScheduledAt,
+  ledgerOf,
+  runPrepared,
+  subscriptionOf,
+  tierInForce,
+  userListStatusFilter,
+  uuidArray,
+  type Executor,
+  type MaybeRawSubscriptionRow,
+  type RawLedgerRow,
+  type UserListStatus,
+} from "@seatdesk/db";
 import type { Wire } from "../wire";
+import { encodeCursor } from "./cursor";
 import type { DirectorySearch } from "./directory-search";
-import { statusFilter, tierInForce, type UserListStatus } from "./effective-sql";
+
 
 export interface UsersTabRow {
   userId: string;
@@ -11,13 +24,18 @@ export interface UsersTabRow {
   email: string;
   /** false: set inactive by the identity provider. */
   directoryActive: boolean;
-  /** null: no subscription in this profile. */
+  /** null: no current subscription in this profile (none, or one that has ended: see `ended`). */
   tier: TierId | null;
   status: SubscriptionStatus | null;
   scheduledTier: TierId | null;
   scheduledAt: Date | null;
   accessEndsAt: Date | null;
   lastActiveAt: Date | null;
+  /**
+   * A subscription that has ended (access over; Canceled, not subscribed again since) is history, kept and
+   * shown (edge case 13): the tier held and when access ended. null: none, or a current one.
+   */
+  ended: { tier: TierId; at: Date } | null;
   /** Where the tier comes from: the user's own assignment and each subscribed group that covers them. */
   source: { direct: TierId | null; groups: { groupId: string; displayName: string; tier: TierId }[] };
   /** This month's credits, in centicredits; null without a current subscription. */
@@ -29,51 +47,25 @@ export interface UsersTabPage {
   nextCursor: string | null;
 }
 
-/** Keyset cursor: the (display_name, id) of the last row, so a page never scans what came before it. */
-export function encodeCursor(displayName: string, id: string): string {
-  return Buffer.from(JSON.stringify([displayName, id])).toString("base64url");
-}
-
-export function decodeCursor(cursor: string): [string, string] | null {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // not ours: answered below as a bad cursor
-  }
-  return null;
-}
-
 /** Escapes LIKE's wildcards so a search for "50%" finds "50%". */
 export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 type Cover = { tier: TierId; groupId: string | null; groupName: string | null };
 
-/** One row of the page statement, as the drivers return it (timestamps as strings or Dates, bigints as strings or numbers). */
-type PageRow = {
-  id: string;
-  display_name: string;
-  email: string;
-  active: boolean;
-  tier: TierId | null;
-  status: SubscriptionStatus | null;
-  scheduled_tier: TierId | null;
-  scheduled_at: string | Date | null;
-  access_ends_at: string | Date | null;
-  activated_at: string | Date | null;
-  last_active_at: string | Date | null;
-  has_ledger: boolean;
-  fee_tier: TierId | null;
-  active_at_start: boolean | null;
-  first_activated_at: string | Date | null;
-  included_cc: string | number | null;
-  overage_cc: string | number | null;
-  unbilled_cc: string | number | null;
-  /** json: postgres.js and PGlite parse it; a string is parsed here. */
-  covers: Cover[] | string;
-};
+/**
+ * One row of the page statement, as the drivers return it (timestamps as strings or Dates, bigints as strings
+ * or numbers): the user, their subscription (left joined: null columns for none) and this month's ledger.
+ */
+type PageRow = MaybeRawSubscriptionRow &
+  RawLedgerRow & {
+    id: string;
+    display_name: string;
+    email: string;
+    active: boolean;
+    has_ledger: boolean;
+    /** json: postgres.js and PGlite parse it; a string is parsed here. */
+    covers: Cover[] | string;
+  };
 
 /** Searches shorter than this cannot use the trigram index; they walk the name index like a plain page. */
 const trigramMinLength = 3;
@@ -136,8 +128,8 @@ export async function listUsersTab(
   const after = params.after ?? (desc ? null : start);
   const want = params.limit + 1;
   const filters: SQL[] = [];
-  if (params.status) filters.push(statusFilter(params.status, params.now));
-  if (params.tier) filters.push(sql`${subscriptions.userId} is not null and ${statusFilter("subscribed", params.now)} and ${tierInForce(params.now)} = ${params.tier}`);
+  if (params.status) filters.push(userListStatusFilter(params.status, params.now));
+  if (params.tier) filters.push(sql`${userListStatusFilter("subscribed", params.now)} and ${tierInForce(params.now)} = ${params.tier}`);
   const shortSearch = search.length > 0 && search.length < trigramMinLength;
   if (shortSearch) filters.push(sql`directory_users.search_text like ${pattern}`);
   if (params.overage) {
@@ -145,7 +137,7 @@ export async function listUsersTab(
       and m.period = ${period.id} and m.user_id = directory_users.id and m.overage_cc > 0)`);
   }
   if (params.userId) filters.push(sql`directory_users.id = ${params.userId}::uuid`);
-  if (params.scheduled) filters.push(sql`(${subscriptions.scheduledTier} is not null and ${subscriptions.scheduledAt} > ${params.now.toISOString()}::timestamptz)`);
+  if (params.scheduled) filters.push(changeScheduledAt(params.now));
   const extra = filters.length ? sql`and ${sql.join(filters, sql` and `)}` : sql``;
   const subJoin = sql`left join subscriptions on subscriptions.account_id = directory_users.account_id
     and subscriptions.profile_id = ${params.profileId}::uuid and subscriptions.user_id = directory_users.id`;
@@ -157,7 +149,7 @@ export async function listUsersTab(
     subscriptions.tier, subscriptions.status, subscriptions.scheduled_tier, subscriptions.scheduled_at,
     subscriptions.access_ends_at, subscriptions.activated_at, subscriptions.last_active_at,
     subscription_months.user_id is not null as has_ledger, subscription_months.fee_tier, subscription_months.active_at_start,
-    subscription_months.first_activated_at, subscription_months.included_cc, subscription_months.overage_cc, subscription_months.unbilled_cc,
+    subscription_months.first_activated_at, subscription_months.first_month_prorated, subscription_months.included_cc, subscription_months.overage_cc, subscription_months.unbilled_cc,
     (select coalesce(json_agg(json_build_object('tier', c.tier, 'groupId', c.group_id, 'groupName', c.group_name)), '[]') from (
       select a.tier, null::uuid as group_id, null::text as group_name from assignments a
       where a.account_id = directory_users.account_id and a.profile_id = ${params.profileId}::uuid and a.user_id = directory_users.id
@@ -232,35 +224,12 @@ async function fromIndex(
   return rows.filter((row) => row.id !== null);
 }
 
-const iso = (v: string | Date | null) => instantOf(v)?.toISOString() ?? null;
-
 /** A page row as the API answers it: the subscription as in force now, this month's credits. */
 function toRow(row: PageRow, catalog: Catalog, period: Period, now: Date): Wire<UsersTabRow> {
-  const stored: Subscription | null =
-    row.tier && row.status
-      ? {
-          tier: row.tier,
-          status: row.status,
-          scheduledTier: row.scheduled_tier,
-          scheduledAt: instantOf(row.scheduled_at),
-          accessEndsAt: instantOf(row.access_ends_at),
-          activatedAt: instantOf(row.activated_at),
-          lastActiveAt: instantOf(row.last_active_at),
-        }
-      : null;
+  const stored = subscriptionOf(row);
   const current = stored ? inForce(stored, now) : null;
   const covers: Cover[] = typeof row.covers === "string" ? (JSON.parse(row.covers) as Cover[]) : row.covers;
-  const storedLedger = row.has_ledger
-    ? {
-        periodId: period.id,
-        feeTier: row.fee_tier,
-        activeAtStart: row.active_at_start ?? false,
-        firstActivatedAt: instantOf(row.first_activated_at),
-        includedCc: numberOf(row.included_cc) ?? 0,
-        overageCc: numberOf(row.overage_cc) ?? 0,
-        unbilledCc: numberOf(row.unbilled_cc) ?? 0,
-      }
-    : null;
+  const storedLedger = row.has_ledger ? ledgerOf(row, period.id) : null;
   const ledger = current ? ledgerFor(period, stored, storedLedger) : null;
   return {
     userId: row.id,
@@ -273,6 +242,7 @@ function toRow(row: PageRow, catalog: Catalog, period: Period, now: Date): Wire<
     scheduledAt: current?.scheduledAt?.toISOString() ?? null,
     accessEndsAt: current?.accessEndsAt?.toISOString() ?? null,
     lastActiveAt: current?.lastActiveAt?.toISOString() ?? null,
+    ended: stored && !current && stored.accessEndsAt ? { tier: stored.tier, at: stored.accessEndsAt.toISOString() } : null,
     source: {
       direct: covers.find((c) => c.groupId === null)?.tier ?? null,
       groups: covers.flatMap((c) => (c.groupId ? [{ groupId: c.groupId, displayName: c.groupName ?? "", tier: c.tier }] : [])),
@@ -281,7 +251,7 @@ function toRow(row: PageRow, catalog: Catalog, period: Period, now: Date): Wire<
       current && ledger
         ? {
             allowanceCc: allowanceOf(catalog, ledger, current.tier),
-            usedCc: ledger.includedCc + ledger.overageCc + ledger.unbilledCc,
+            usedCc: usedOf(ledger),
             includedCc: ledger.includedCc,
             overageCc: ledger.overageCc,
             unbilledCc: ledger.unbilledCc,

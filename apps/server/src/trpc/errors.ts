@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
-import { isDomainError, type DomainErrorCode } from "@seatdesk/domain";
+import { ZodError } from "zod";
+import { domainErrorSlug, isDomainError, type DomainErrorCode, type DomainErrorSlug } from "@seatdesk/domain";
 
 /** The one place domain error codes become transport codes (STYLE.md, "Server"). */
 const codeMap: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
@@ -17,6 +18,7 @@ const codeMap: Record<DomainErrorCode, TRPC_ERROR_CODE_KEY> = {
   EVENT_IN_FUTURE: "BAD_REQUEST",
   NOT_SUBSCRIBED: "PRECONDITION_FAILED",
   ACCESS_ENDED: "PRECONDITION_FAILED",
+  IDEMPOTENCY_CONFLICT: "CONFLICT",
 };
 
 /** PostgreSQL SQLSTATEs that are the caller's fault, never a 500. */
@@ -47,4 +49,17 @@ export function toTRPCError(e: unknown): TRPCError {
   const pg = pgCode(e);
   if (pg && pgCodeMap[pg]) return new TRPCError({ code: pgCodeMap[pg].code, message: pgCodeMap[pg].message });
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Something went wrong on our side; it has been logged." });
+}
+
+/**
+ * The machine-readable code a client branches on, beside the sentence (edge case 16): the slug of the
+ * domain error a refusal came from ("not-subscribed", "period-closed", ...), and "invalid-input" for input
+ * the procedure's schema refused too, so a client need not know which of the two checked a field.
+ * Undefined for what is not a refusal of the domain (no key, a server failure).
+ */
+export function domainCodeOf(error: TRPCError): DomainErrorSlug | undefined {
+  const cause = error.cause;
+  if (isDomainError(cause)) return domainErrorSlug(cause.code);
+  if (cause instanceof ZodError) return domainErrorSlug("INVALID_INPUT");
+  return undefined;
 }

@@ -5,7 +5,7 @@ import { profiles } from "@seatdesk/db";
 import { verifyApiKey } from "../auth/api-keys";
 import { findSession, findSessionInProfile, type ConsoleSession } from "../auth/sessions";
 import type { Context } from "./context";
-import { toTRPCError } from "./errors";
+import { domainCodeOf, toTRPCError } from "./errors";
 
 /** "userIds.3: Invalid UUID; tier: Invalid option" — every input error names its field. */
 export function describeZodError(error: ZodError): string {
@@ -26,6 +26,7 @@ const t = initTRPC.context<Context>().create({
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
+        domainCode: domainCodeOf(error),
         fields: zod ? zod.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined,
       },
     };

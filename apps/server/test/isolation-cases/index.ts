@@ -1,6 +1,7 @@
 import { adminsCases } from "./admins";
 import { auditCases } from "./audit";
 import { billingCases } from "./billing";
+import { catalogCases } from "./catalog";
 import { clockCases } from "./clock";
 import { scimCases } from "./scim";
 import { coreCases } from "./core";
@@ -12,4 +13,4 @@ import type { IsolationCase } from "./types";
 import { usageCases } from "./usage";
 
 /** Every procedure's case, by area. A procedure with no case here fails test/isolation.test.ts. */
-export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases, ...usageCases, ...clockCases, ...scimCases, ...coverageCases];
+export const isolationCases: IsolationCase[] = [...coreCases, ...adminsCases, ...settingsCases, ...directoryCases, ...billingCases, ...dashboardCases, ...auditCases, ...usageCases, ...clockCases, ...scimCases, ...coverageCases, ...catalogCases];

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Suspense, useCallback, type MouseEvent } from "react";
 import { ClockControl } from "../components/ClockControl";
+import { CatalogProvider } from "../features/catalog/useCatalog";
 import { Logo } from "../features/session/SignInPage";
 import { useSignOut } from "../features/session/use-session";
 import { UsersPage } from "../features/users/UsersPage";
@@ -180,21 +181,23 @@ function ProfileArea({ region, page, me, go, onSwitchRegion }: { region: string;
   }
   const props: ProfilePageProps = { profile, me, canEdit, go };
   return (
-    <Suspense
-      fallback={
-        <p className="muted" role="status">
-          <span className="spinner" aria-hidden="true" /> Loading the page…
-        </p>
-      }
-    >
-      {page === "users" && <UsersPage key={profile.id} profile={profile} canEdit={canEdit} go={go} />}
-      {page === "user" && <UserPage key={profile.id} {...props} />}
-      {page === "overview" && <OverviewPage key={profile.id} {...props} />}
-      {page === "coverage" && <CoveragePage key={profile.id} {...props} />}
-      {page === "billing" && <BillingPage key={profile.id} {...props} />}
-      {page === "settings" && <SettingsPage key={profile.id} {...props} />}
-      {page === "audit" && <AuditPage key={profile.id} {...props} />}
-    </Suspense>
+    <CatalogProvider>
+      <Suspense
+        fallback={
+          <p className="muted" role="status">
+            <span className="spinner" aria-hidden="true" /> Loading the page…
+          </p>
+        }
+      >
+        {page === "users" && <UsersPage key={profile.id} profile={profile} canEdit={canEdit} go={go} />}
+        {page === "user" && <UserPage key={profile.id} {...props} />}
+        {page === "overview" && <OverviewPage key={profile.id} {...props} />}
+        {page === "coverage" && <CoveragePage key={profile.id} {...props} />}
+        {page === "billing" && <BillingPage key={profile.id} {...props} />}
+        {page === "settings" && <SettingsPage key={profile.id} {...props} />}
+        {page === "audit" && <AuditPage key={profile.id} {...props} />}
+      </Suspense>
+    </CatalogProvider>
   );
 }
 

@@ -12,6 +12,8 @@ export type Me = Awaited<ReturnType<Api["session"]["me"]["query"]>>;
 export type UsersTabPage = Awaited<ReturnType<Api["subscriptions"]["list"]["query"]>>;
 export type UsersTabRow = UsersTabPage["rows"][number];
 export type SubscribeResult = Awaited<ReturnType<Api["subscriptions"]["subscribe"]["mutate"]>>;
+/** What subscribing, changing or deactivating would do, per person, with the money (`subscriptions.previewChange`). */
+export type PlanPreview = Awaited<ReturnType<Api["subscriptions"]["previewChange"]["query"]>>;
 
 export function makeTrpcClient() {
   // Same origin: the session cookie travels with every request. The server refuses batches over 20.

@@ -1,3 +1,5 @@
+import type { SubscriptionStatus } from "@seatdesk/domain";
+
 const dateTime = new Intl.DateTimeFormat("en-US", {
   year: "numeric",
   month: "short",
@@ -50,3 +52,10 @@ export function formatDelta(cents: number): string {
   if (cents === 0) return formatMoney(0);
   return `${cents > 0 ? "+" : "−"}${formatMoney(Math.abs(cents))}`;
 }
+
+/** The statuses of DESIGN.md §2 as the console names them. */
+export const statusLabels: Record<SubscriptionStatus, string> = {
+  pending: "Pending",
+  active: "Active",
+  canceled: "Canceled",
+};

@@ -23,6 +23,8 @@ export const subscriptionMonths = pgTable(
     feeTier: tierEnum(),
     activeAtStart: boolean().notNull(),
     firstActivatedAt: instant(),
+    /** The profile's firstMonth was `prorated` at that first activation (edge case 12): the month is priced with it. */
+    firstMonthProrated: boolean().notNull().default(false),
     includedCc: bigint({ mode: "number" }).notNull().default(0),
     overageCc: bigint({ mode: "number" }).notNull().default(0),
     unbilledCc: bigint({ mode: "number" }).notNull().default(0),

@@ -4,9 +4,6 @@ import { roundHalfUp } from "../money/round";
 import { daysInPeriod, type Period } from "../time/period";
 import type { MonthLedger } from "./ledger";
 
-/** Profile setting `firstMonth` (DESIGN.md §2, "Charges"). */
-export const firstMonthModes = ["full", "prorated"] as const;
-export type FirstMonthMode = (typeof firstMonthModes)[number];
 
 export interface UserCharge {
   periodId: string;
@@ -24,18 +21,24 @@ export interface UserCharge {
 
 /**
  * The month's charges for one user in one profile (DESIGN.md §2, "Charges"):
- * fee = the full price of the highest tier held while Active (or, with `firstMonth: prorated`, in the
- * first paid month, price × days remaining counting the activation day ÷ days in the month);
+ * fee = the full price of the highest tier held while Active (or, in a first paid month that began while
+ * the profile said `firstMonth: prorated` (edge case 12), price × days remaining counting the activation
+ * day ÷ days in the month);
  * overage = accepted overage still past the final allowance × the overage price. Each line is
  * computed exactly and rounded half-up once.
  */
-export function computeCharge(catalog: Catalog, ledger: MonthLedger, period: Period, firstMonth: FirstMonthMode): UserCharge {
-  const overageCents = roundHalfUp(ledger.overageCc * catalog.overageCentsPerCredit, 100);
+/** Overage credits as money: cc × the catalog's rate (cents per credit = cents per 100 cc), exact, rounded half-up once. */
+export function overageCostCents(catalog: Catalog, overageCc: number): number {
+  return roundHalfUp(overageCc * catalog.overageCentsPerCredit, 100);
+}
+
+export function computeCharge(catalog: Catalog, ledger: MonthLedger, period: Period): UserCharge {
+  const overageCents = overageCostCents(catalog, ledger.overageCc);
   const base = { periodId: ledger.periodId, includedCc: ledger.includedCc, overageCc: ledger.overageCc, overageCents, unbilledCc: ledger.unbilledCc };
   if (!ledger.feeTier) return { ...base, feeTier: null, feeCents: 0, proration: null, allowanceCc: 0 };
   const tier = getTier(catalog, ledger.feeTier);
   const allowanceCc = tier.allowanceCenticredits;
-  if (firstMonth === "prorated" && ledger.firstActivatedAt) {
+  if (ledger.firstMonthProrated && ledger.firstActivatedAt) {
     const daysInMonth = daysInPeriod(period);
     const days = daysInMonth - ledger.firstActivatedAt.getUTCDate() + 1;
     return { ...base, feeTier: tier.id, feeCents: roundHalfUp(tier.priceCents * days, daysInMonth), proration: { days, daysInMonth }, allowanceCc };

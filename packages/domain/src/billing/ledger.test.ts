@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { defaultCatalog as catalog } from "../catalog/catalog";
 import type { Subscription } from "../subscription/subscription";
 import { periodFromParts } from "../time/period";
-import { allowanceOf, noteActive, openLedger, rerate, type MonthLedger } from "./ledger";
+import type { FirstMonthMode } from "./first-month";
+import { allowanceOf, noteActive, openLedger, rerate, usedOf, type MonthLedger } from "./ledger";
 
 const jan = periodFromParts(2026, 0);
 const jan8 = new Date(Date.UTC(2026, 0, 8, 12));
@@ -22,12 +23,13 @@ const ledger = (over: Partial<MonthLedger> = {}): MonthLedger => ({
   feeTier: "pro",
   activeAtStart: true,
   firstActivatedAt: null,
+  firstMonthProrated: false,
   includedCc: 0,
   overageCc: 0,
   unbilledCc: 0,
   ...over,
 });
-const fresh = { firstActivatedAt: null, includedCc: 0, overageCc: 0, unbilledCc: 0 };
+const fresh = { firstActivatedAt: null, firstMonthProrated: false, includedCc: 0, overageCc: 0, unbilledCc: 0 };
 
 describe("openLedger: a month as it opens (DESIGN.md §2 Charges)", () => {
   it.each<[string, Subscription | null, MonthLedger]>([
@@ -41,12 +43,13 @@ describe("openLedger: a month as it opens (DESIGN.md §2 Charges)", () => {
 });
 
 describe("noteActive: the user holds a tier while Active (DESIGN.md §2 Charges, Upgrade)", () => {
-  it.each<[string, MonthLedger, Parameters<typeof noteActive>[2], Date, MonthLedger]>([
+  it.each<[string, MonthLedger, Parameters<typeof noteActive>[2], Date, FirstMonthMode, MonthLedger]>([
     [
       "first activation in a month not Active at its start sets the fee tier and firstActivatedAt",
       ledger({ feeTier: null, activeAtStart: false }),
       "pro",
       jan8,
+      "full",
       ledger({ feeTier: "pro", activeAtStart: false, firstActivatedAt: jan8 }),
     ],
     [
@@ -54,6 +57,7 @@ describe("noteActive: the user holds a tier while Active (DESIGN.md §2 Charges,
       ledger({ feeTier: "pro", activeAtStart: false, firstActivatedAt: jan8 }),
       "power",
       jan20,
+      "full",
       ledger({ feeTier: "power", activeAtStart: false, firstActivatedAt: jan8 }),
     ],
     [
@@ -61,6 +65,7 @@ describe("noteActive: the user holds a tier while Active (DESIGN.md §2 Charges,
       ledger({ feeTier: "pro" }),
       "pro_plus",
       jan8,
+      "full",
       ledger({ feeTier: "pro_plus", firstActivatedAt: null }),
     ],
     [
@@ -68,6 +73,7 @@ describe("noteActive: the user holds a tier while Active (DESIGN.md §2 Charges,
       ledger({ feeTier: "power" }),
       "pro",
       jan8,
+      "full",
       ledger({ feeTier: "power" }),
     ],
     [
@@ -75,6 +81,7 @@ describe("noteActive: the user holds a tier while Active (DESIGN.md §2 Charges,
       ledger({ feeTier: "pro", includedCc: 100_000, overageCc: 50_000, unbilledCc: 1_000 }),
       "pro_plus",
       jan20,
+      "full",
       ledger({ feeTier: "pro_plus", includedCc: 150_000, overageCc: 0, unbilledCc: 1_000 }),
     ],
     [
@@ -82,6 +89,7 @@ describe("noteActive: the user holds a tier while Active (DESIGN.md §2 Charges,
       ledger({ feeTier: "pro", includedCc: 100_000, overageCc: 150_000, unbilledCc: 3 }),
       "pro_plus",
       jan20,
+      "full",
       ledger({ feeTier: "pro_plus", includedCc: 200_000, overageCc: 50_000, unbilledCc: 3 }),
     ],
     [
@@ -89,16 +97,49 @@ describe("noteActive: the user holds a tier while Active (DESIGN.md §2 Charges,
       ledger({ feeTier: "pro", includedCc: 100_000, overageCc: 500, unbilledCc: 7 }),
       "pro",
       jan20,
+      "full",
       ledger({ feeTier: "pro", includedCc: 100_000, overageCc: 500, unbilledCc: 7 }),
     ],
-  ])("%s", (_, before, tier, at, expected) => {
-    expect(noteActive(catalog, before, tier, at)).toEqual(expected);
+    [
+      "edge case 12: a first activation under firstMonth prorated captures it in the ledger",
+      ledger({ feeTier: null, activeAtStart: false }),
+      "pro",
+      jan8,
+      "prorated",
+      ledger({ feeTier: "pro", activeAtStart: false, firstActivatedAt: jan8, firstMonthProrated: true }),
+    ],
+    [
+      "edge case 12: a later upgrade under firstMonth full keeps the prorated decision of the activation",
+      ledger({ feeTier: "pro", activeAtStart: false, firstActivatedAt: jan8, firstMonthProrated: true }),
+      "power",
+      jan20,
+      "full",
+      ledger({ feeTier: "power", activeAtStart: false, firstActivatedAt: jan8, firstMonthProrated: true }),
+    ],
+    [
+      "edge case 12: a later upgrade under firstMonth prorated does not prorate a month begun under full",
+      ledger({ feeTier: "pro", activeAtStart: false, firstActivatedAt: jan8, firstMonthProrated: false }),
+      "pro_plus",
+      jan20,
+      "prorated",
+      ledger({ feeTier: "pro_plus", activeAtStart: false, firstActivatedAt: jan8, firstMonthProrated: false }),
+    ],
+    [
+      "edge case 12: Active at the start under firstMonth prorated: not a first paid month, nothing captured",
+      ledger({ feeTier: "pro" }),
+      "power",
+      jan8,
+      "prorated",
+      ledger({ feeTier: "power", firstActivatedAt: null, firstMonthProrated: false }),
+    ],
+  ])("%s", (_, before, tier, at, firstMonth, expected) => {
+    expect(noteActive(catalog, before, tier, at, firstMonth)).toEqual(expected);
   });
 
   it("does not modify the ledger it is given", () => {
     const before = ledger({ feeTier: "pro", includedCc: 100_000, overageCc: 50_000 });
     const copy = structuredClone(before);
-    noteActive(catalog, before, "power", jan8);
+    noteActive(catalog, before, "power", jan8, "prorated");
     expect(before).toEqual(copy);
   });
 });
@@ -123,5 +164,15 @@ describe("rerate: when the allowance grows, overage moves back into it first (DE
     ["room for part of it: the allowance fills, the rest stays overage", ledger({ feeTier: "pro_plus", includedCc: 100_000, overageCc: 100_001 }), ledger({ feeTier: "pro_plus", includedCc: 200_000, overageCc: 1 })],
   ])("%s", (_, before, expected) => {
     expect(rerate(catalog, before)).toEqual(expected);
+  });
+});
+
+describe("usedOf: everything consumed in the month, billed or not", () => {
+  it.each<[string, MonthLedger, number]>([
+    ["nothing used", ledger(), 0],
+    ["included, overage and unbilled overshoot all count", ledger({ includedCc: 100_000, overageCc: 2_500, unbilledCc: 7 }), 102_507],
+    ["unbilled overshoot alone (overage off)", ledger({ includedCc: 0, overageCc: 0, unbilledCc: 13 }), 13],
+  ])("%s", (_, l, used) => {
+    expect(usedOf(l)).toBe(used);
   });
 });

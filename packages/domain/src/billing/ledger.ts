@@ -3,6 +3,7 @@ import type { TierId } from "../catalog/tier";
 import { inForce, type Subscription } from "../subscription/subscription";
 import type { Period } from "../time/period";
 import type { UsageCounters } from "../usage/split";
+import type { FirstMonthMode } from "./first-month";
 
 /**
  * One user's month in one profile: what the bill of that month is made of (DESIGN.md §2, "Charges").
@@ -17,6 +18,11 @@ export interface MonthLedger extends UsageCounters {
   activeAtStart: boolean;
   /** Became Active in this period without being Active at its start: the first paid month, for `firstMonth: prorated`. */
   firstActivatedAt: Date | null;
+  /**
+   * The profile's `firstMonth` read at the instant of that first activation (edge case 12): the month is
+   * priced with the setting then in force, whatever the setting says later. false when not a first month.
+   */
+  firstMonthProrated: boolean;
 }
 
 /** The ledger of a period as it opens, from the subscription in force at its start (see inForce). */
@@ -27,6 +33,7 @@ export function openLedger(period: Period, atStart: Subscription | null): MonthL
     feeTier: activeAtStart ? atStart.tier : null,
     activeAtStart,
     firstActivatedAt: null,
+    firstMonthProrated: false,
     includedCc: 0,
     overageCc: 0,
     unbilledCc: 0,
@@ -52,11 +59,13 @@ export function ledgerFor(period: Period, stored: Subscription | null, existing:
  * The user holds `tier` while Active at `at` (activation, an upgrade, a restore): the fee tier becomes
  * the highest held, and the month is re-rated against the larger allowance (DESIGN.md §2, "Upgrade").
  * "Refund the lower tier, charge the higher tier in full": the month's fee is the highest tier's price.
+ * `firstMonth` is the profile's setting at `at`; it is kept only when `at` starts a first paid month (edge case 12).
  */
-export function noteActive(catalog: Catalog, ledger: MonthLedger, tier: TierId, at: Date): MonthLedger {
+export function noteActive(catalog: Catalog, ledger: MonthLedger, tier: TierId, at: Date, firstMonth: FirstMonthMode): MonthLedger {
   const feeTier = highestTier(catalog, ledger.feeTier ? [ledger.feeTier, tier] : [tier]);
-  const firstActivatedAt = ledger.activeAtStart ? null : (ledger.firstActivatedAt ?? at);
-  return rerate(catalog, { ...ledger, feeTier, firstActivatedAt });
+  if (ledger.activeAtStart) return rerate(catalog, { ...ledger, feeTier, firstActivatedAt: null, firstMonthProrated: false });
+  if (ledger.firstActivatedAt) return rerate(catalog, { ...ledger, feeTier });
+  return rerate(catalog, { ...ledger, feeTier, firstActivatedAt: at, firstMonthProrated: firstMonth === "prorated" });
 }
 
 /** The month's allowance in centicredits: the fee tier's, or for a user never Active this month, their current tier's. */
@@ -75,4 +84,9 @@ export function rerate(catalog: Catalog, ledger: MonthLedger): MonthLedger {
   const moved = Math.min(room, ledger.overageCc);
   if (moved === 0) return ledger;
   return { ...ledger, includedCc: ledger.includedCc + moved, overageCc: ledger.overageCc - moved };
+}
+
+/** Everything the user consumed in the month, billed or not, in centicredits. */
+export function usedOf(counters: UsageCounters): number {
+  return counters.includedCc + counters.overageCc + counters.unbilledCc;
 }

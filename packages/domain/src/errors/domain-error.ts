@@ -16,6 +16,7 @@ export const domainErrorCodes = [
   "EVENT_IN_FUTURE",
   "NOT_SUBSCRIBED",
   "ACCESS_ENDED",
+  "IDEMPOTENCY_CONFLICT",
 ] as const;
 export type DomainErrorCode = (typeof domainErrorCodes)[number];
 
@@ -30,6 +31,17 @@ export class DomainError extends Error {
     this.code = code;
     this.field = field;
   }
+}
+
+/**
+ * The machine-readable form of a code that a client branches on, whatever its language (edge case 16):
+ * `NOT_SUBSCRIBED` → `not-subscribed`, `PERIOD_CLOSED` → `period-closed`.
+ */
+export type DomainErrorSlug = Lowercase<DomainErrorCode> extends infer S ? (S extends string ? KebabOf<S> : never) : never;
+type KebabOf<S extends string> = S extends `${infer A}_${infer B}` ? `${A}-${KebabOf<B>}` : S;
+
+export function domainErrorSlug(code: DomainErrorCode): DomainErrorSlug {
+  return code.toLowerCase().replaceAll("_", "-") as DomainErrorSlug;
 }
 
 export function isDomainError(e: unknown): e is DomainError {

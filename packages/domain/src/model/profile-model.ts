@@ -1,9 +1,11 @@
-import { computeCharge, type FirstMonthMode, type UserCharge } from "../billing/charges";
+import { computeCharge, type UserCharge } from "../billing/charges";
+import type { FirstMonthMode } from "../billing/first-month";
 import { buildInvoice, type Invoice } from "../billing/invoice";
 import { noteActive, openLedger, type MonthLedger } from "../billing/ledger";
-import { type Catalog, highestTier } from "../catalog/catalog";
+import type { Catalog } from "../catalog/catalog";
 import type { TierId } from "../catalog/tier";
 import {
+  effectiveTier as effectiveTierOf,
   inForce,
   reconcile,
   removeByIdentityProvider,
@@ -11,6 +13,7 @@ import {
   type ChangeOutcome,
   type Subscription,
 } from "../subscription/subscription";
+import { activate } from "../subscription/activate";
 import { nextPeriod, periodOf, type Period } from "../time/period";
 import { overageAllowed, resolveUserCap, type Cap, type OverageSwitch } from "../usage/limits";
 import { recordUsage } from "../usage/record";
@@ -46,6 +49,8 @@ export type ProfileEvent =
   | { type: "join-group"; at: Date; groupId: string; userId: string }
   | { type: "leave-group"; at: Date; groupId: string; userId: string }
   | { type: "use"; at: Date; userId: string; creditsCc: number }
+  /** The user signs in to the tool (usage.activate): like a first usage, it activates a Pending subscription. */
+  | { type: "activate"; at: Date; userId: string }
   | { type: "idp-deactivate"; at: Date; userId: string }
   | { type: "idp-reactivate"; at: Date; userId: string }
   | { type: "idp-delete"; at: Date; userId: string }
@@ -98,7 +103,7 @@ export function createProfileModel(catalog: Catalog, start: Date, settings: Prof
 
 /** The charges of the open period so far (the running estimate). */
 export function runningCharges(m: ProfileModel): (UserCharge & { userId: string })[] {
-  return [...m.ledgers].map(([userId, ledger]) => ({ userId, ...computeCharge(m.catalog, ledger, m.period, m.settings.firstMonth) }));
+  return [...m.ledgers].map(([userId, ledger]) => ({ userId, ...computeCharge(m.catalog, ledger, m.period) }));
 }
 
 /** Closes every period that has ended by `at`, writing its invoice, and opens the next (DESIGN.md §2, "Transitions"). */
@@ -124,7 +129,6 @@ function groupsOf(m: ProfileModel, userId: string): string[] {
 }
 
 function effectiveTier(m: ProfileModel, userId: string): TierId | null {
-  if (m.inactive.has(userId) || m.deleted.has(userId)) return null;
   const tiers: TierId[] = [];
   const d = m.direct.get(userId);
   if (d) tiers.push(d);
@@ -132,7 +136,7 @@ function effectiveTier(m: ProfileModel, userId: string): TierId | null {
     const t = m.groupTiers.get(g);
     if (t) tiers.push(t);
   }
-  return highestTier(m.catalog, tiers);
+  return effectiveTierOf(m.catalog, tiers, m.inactive.has(userId) || m.deleted.has(userId));
 }
 
 function ledgerOf(m: ProfileModel, userId: string): MonthLedger {
@@ -143,7 +147,7 @@ function store(m: ProfileModel, userId: string, sub: Subscription | null, at: Da
   if (sub) {
     m.subscriptions.set(userId, sub);
     const ledger = ledgerOf(m, userId);
-    m.ledgers.set(userId, sub.status === "active" ? noteActive(m.catalog, ledger, sub.tier, at) : ledger);
+    m.ledgers.set(userId, sub.status === "active" ? noteActive(m.catalog, ledger, sub.tier, at, m.settings.firstMonth) : ledger);
   } else {
     m.subscriptions.delete(userId);
     // A removed Pending subscription costs nothing; an ended one keeps its month's ledger.
@@ -174,6 +178,7 @@ function use(m: ProfileModel, userId: string, creditsCc: number, at: Date): UseR
   });
   const result = recordUsage({
     catalog: m.catalog,
+    firstMonth: s.firstMonth,
     stored,
     ledger: ledgerOf(m, userId),
     creditsCc,
@@ -222,6 +227,15 @@ export function applyEvent(m: ProfileModel, e: ProfileEvent): void {
     case "use":
       m.uses.push(use(m, e.userId, e.creditsCc, e.at));
       return;
+    case "activate": {
+      // Refused (nothing changes) for a deleted person or without a subscription in force, as usage is.
+      const stored = m.subscriptions.get(e.userId) ?? null;
+      if (m.deleted.has(e.userId) || !stored || !inForce(stored, e.at)) return;
+      const r = activate(m.catalog, stored, ledgerOf(m, e.userId), e.at, m.settings.firstMonth);
+      m.subscriptions.set(e.userId, r.subscription);
+      m.ledgers.set(e.userId, r.ledger);
+      return;
+    }
     case "idp-deactivate":
       m.inactive.add(e.userId);
       return removeByIdp(m, e.userId, e.at);

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { FirstMonthMode } from "../billing/first-month";
 import { allowanceOf } from "../billing/ledger";
 import { defaultCatalog as catalog, getTier } from "../catalog/catalog";
 import { tierIds, type TierId } from "../catalog/tier";
@@ -25,36 +26,51 @@ const when = fc.integer({ min: 0, max: span - 1 }).map((ms) => new Date(start + 
 const user = fc.constantFrom(...users);
 const group = fc.constantFrom(...groups);
 
-const event: fc.Arbitrary<ProfileEvent> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ type: fc.constant("assign-user" as const), at: when, userId: user, tier: tierOrNull }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant("assign-group" as const), at: when, groupId: group, tier: tierOrNull }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant("join-group" as const), at: when, groupId: group, userId: user }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("leave-group" as const), at: when, groupId: group, userId: user }) },
-  { weight: 8, arbitrary: fc.record({ type: fc.constant("use" as const), at: when, userId: user, creditsCc: fc.integer({ min: 1, max: 400_000 }) }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constantFrom("idp-deactivate" as const, "idp-reactivate" as const, "idp-delete" as const), at: when, userId: user }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      type: fc.constant("settings" as const),
-      at: when,
-      settings: fc.record(
-        {
-          overagesEnabled: fc.boolean(),
-          cancelAccess: fc.constantFrom("end-of-month" as const, "immediate" as const),
-          firstMonth: fc.constantFrom("full" as const, "prorated" as const),
-          defaultCap: fc.option(cap, { nil: null }),
-          budgetCents: fc.option(fc.integer({ min: 0, max: 5_000 }), { nil: null }),
-          userCaps: fc.dictionary(user, cap, { maxKeys: 2 }),
-          groupCaps: fc.dictionary(group, cap, { maxKeys: 2 }),
-          userSwitches: fc.dictionary(user, fc.constantFrom("inherit" as const, "on" as const, "off" as const), { maxKeys: 2 }),
-        },
-        { requiredKeys: [] },
-      ),
-    }),
-  },
-);
+/** Every kind of event, at instants from `when`, for people from `user` and groups from `group`. */
+const eventOf = (when: fc.Arbitrary<Date>, user: fc.Arbitrary<string>, group: fc.Arbitrary<string>): fc.Arbitrary<ProfileEvent> =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.record({ type: fc.constant("assign-user" as const), at: when, userId: user, tier: tierOrNull }) },
+    { weight: 2, arbitrary: fc.record({ type: fc.constant("assign-group" as const), at: when, groupId: group, tier: tierOrNull }) },
+    { weight: 2, arbitrary: fc.record({ type: fc.constant("join-group" as const), at: when, groupId: group, userId: user }) },
+    { weight: 1, arbitrary: fc.record({ type: fc.constant("leave-group" as const), at: when, groupId: group, userId: user }) },
+    { weight: 8, arbitrary: fc.record({ type: fc.constant("use" as const), at: when, userId: user, creditsCc: fc.integer({ min: 1, max: 400_000 }) }) },
+    { weight: 2, arbitrary: fc.record({ type: fc.constant("activate" as const), at: when, userId: user }) },
+    { weight: 1, arbitrary: fc.record({ type: fc.constantFrom("idp-deactivate" as const, "idp-reactivate" as const, "idp-delete" as const), at: when, userId: user }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        type: fc.constant("settings" as const),
+        at: when,
+        settings: fc.record(
+          {
+            overagesEnabled: fc.boolean(),
+            cancelAccess: fc.constantFrom("end-of-month" as const, "immediate" as const),
+            firstMonth: fc.constantFrom("full" as const, "prorated" as const),
+            defaultCap: fc.option(cap, { nil: null }),
+            budgetCents: fc.option(fc.integer({ min: 0, max: 5_000 }), { nil: null }),
+            userCaps: fc.dictionary(user, cap, { maxKeys: 2 }),
+            groupCaps: fc.dictionary(group, cap, { maxKeys: 2 }),
+            userSwitches: fc.dictionary(user, fc.constantFrom("inherit" as const, "on" as const, "off" as const), { maxKeys: 2 }),
+          },
+          { requiredKeys: [] },
+        ),
+      }),
+    },
+  );
+const event = eventOf(when, user, group);
 
-const timeline = fc.array(event, { minLength: 1, maxLength: 60 }).map((es) => [...es].sort((a, b) => a.at.getTime() - b.at.getTime()));
+const byTime = (es: ProfileEvent[]) => [...es].sort((a, b) => a.at.getTime() - b.at.getTime());
+const timeline = fc.array(event, { minLength: 1, maxLength: 60 }).map(byTime);
+/**
+ * Two people and one group, many events in six weeks: access lost and regained within one month
+ * (edge cases 10 and 11) and settings changed around activations (edge case 12) happen often.
+ */
+const denseTimeline = fc
+  .array(eventOf(fc.integer({ min: 0, max: Date.UTC(2026, 1, 15) - start - 1 }).map((ms) => new Date(start + ms)), fc.constantFrom("u0", "u1"), fc.constant("g0")), {
+    minLength: 10,
+    maxLength: 40,
+  })
+  .map(byTime);
 const initialSettings: fc.Arbitrary<ProfileSettings> = fc.record({
   overagesEnabled: fc.boolean(),
   cancelAccess: fc.constantFrom("end-of-month" as const, "immediate" as const),
@@ -71,8 +87,15 @@ interface Observed {
   highestActiveRank: Map<string, number>;
   activeAtStart: Set<string>;
   firstActiveDay: Map<string, number>;
+  /** The profile's firstMonth at the instant the user first became Active in the period (edge case 12). */
+  firstMonthAtActivation: Map<string, FirstMonthMode>;
+  /** Users who had access (Active, or Canceled with access left) at some instant after the period's start (edge case 10). */
+  hadAccess: Set<string>;
   acceptedOverageCc: Map<string, number>;
   acceptedCc: Map<string, number>;
+  /** Accepted usage as the month's bill sees it: included, and overage still past the allowance after any upgrade's re-rating. */
+  includedCc: Map<string, number>;
+  billableOverageCc: Map<string, number>;
   lastActiveRank: Map<string, number>;
   lastAllowance: Map<string, number>;
 }
@@ -80,8 +103,12 @@ const freshObserved = (): Observed => ({
   highestActiveRank: new Map(),
   activeAtStart: new Set(),
   firstActiveDay: new Map(),
+  firstMonthAtActivation: new Map(),
+  hadAccess: new Set(),
   acceptedOverageCc: new Map(),
   acceptedCc: new Map(),
+  includedCc: new Map(),
+  billableOverageCc: new Map(),
   lastActiveRank: new Map(),
   lastAllowance: new Map(),
 });
@@ -93,11 +120,23 @@ function observe(m: ProfileModel, o: Observed, now: Date, atStart: boolean): voi
     const rank = getTier(catalog, sub.tier).rank;
     o.highestActiveRank.set(userId, Math.max(rank, o.highestActiveRank.get(userId) ?? 0));
     if (atStart) o.activeAtStart.add(userId);
-    else if (!o.activeAtStart.has(userId) && !o.firstActiveDay.has(userId)) o.firstActiveDay.set(userId, now.getUTCDate());
+    else if (!o.activeAtStart.has(userId) && !o.firstActiveDay.has(userId)) {
+      o.firstActiveDay.set(userId, now.getUTCDate());
+      o.firstMonthAtActivation.set(userId, m.settings.firstMonth);
+    }
     // A downgrade never takes effect before the 1st: within a period an Active user's tier never drops.
     const last = o.lastActiveRank.get(userId);
     if (last !== undefined && !atStart) expect(rank, `${userId} dropped tier within ${m.period.id}`).toBeGreaterThanOrEqual(last);
     o.lastActiveRank.set(userId, rank);
+  }
+  // When the allowance grows (the highest tier held while Active rises), accepted overage moves back into it first.
+  for (const [userId, rank] of o.highestActiveRank) {
+    const allowance = catalog.tiers.find((t) => t.rank === rank)!.allowanceCenticredits;
+    const included = o.includedCc.get(userId) ?? 0;
+    const overage = o.billableOverageCc.get(userId) ?? 0;
+    const moved = Math.min(overage, Math.max(0, allowance - included));
+    o.includedCc.set(userId, included + moved);
+    o.billableOverageCc.set(userId, overage - moved);
   }
   for (const [userId, ledger] of m.ledgers) {
     if (!ledger.feeTier) continue;
@@ -107,7 +146,7 @@ function observe(m: ProfileModel, o: Observed, now: Date, atStart: boolean): voi
   }
 }
 
-function checkInvoice(m: ProfileModel, o: Observed, settings: ProfileSettings): void {
+function checkInvoice(m: ProfileModel, o: Observed): void {
   const invoice = m.invoices.at(-1)!;
   const period = periodOf(new Date(Date.UTC(Number(invoice.periodId.slice(0, 4)), Number(invoice.periodId.slice(5)) - 1, 1)));
   // One charge per user per profile per month.
@@ -122,8 +161,9 @@ function checkInvoice(m: ProfileModel, o: Observed, settings: ProfileSettings): 
     expect(rank, `${l.userId} charged in ${invoice.periodId} without being Active`).toBeDefined();
     const held = catalog.tiers.find((t) => t.rank === rank)!;
     const firstDay = o.activeAtStart.has(l.userId) ? undefined : o.firstActiveDay.get(l.userId);
+    // Priced with the setting in force when the user became Active, whatever it says later (edge case 12).
     const expected =
-      settings.firstMonth === "prorated" && firstDay !== undefined
+      o.firstMonthAtActivation.get(l.userId) === "prorated" && firstDay !== undefined
         ? roundHalfUp(held.priceCents * (daysInPeriod(period) - firstDay + 1), daysInPeriod(period))
         : held.priceCents;
     expect(l.feeTier).toBe(held.id);
@@ -131,6 +171,7 @@ function checkInvoice(m: ProfileModel, o: Observed, settings: ProfileSettings): 
     expect(l.allowanceCc).toBe(held.allowanceCenticredits);
     // Billed overage never exceeds accepted overage; usage is conserved.
     expect(l.overageCc).toBeLessThanOrEqual(o.acceptedOverageCc.get(l.userId) ?? 0);
+    expect([l.includedCc, l.overageCc]).toEqual([o.includedCc.get(l.userId) ?? 0, o.billableOverageCc.get(l.userId) ?? 0]);
     expect(l.includedCc + l.overageCc + l.unbilledCc).toBe(o.acceptedCc.get(l.userId) ?? 0);
     expect(l.includedCc).toBeLessThanOrEqual(l.allowanceCc);
   }
@@ -142,33 +183,55 @@ function run(settings: ProfileSettings, events: ProfileEvent[]): void {
   const m = createProfileModel(catalog, new Date(start), settings);
   let o = freshObserved();
   let profileOverage = 0;
-  const userOverage = new Map<string, number>();
   const roll = (to: Date) => {
     while (to.getTime() >= m.period.end.getTime()) {
-      const closing = m.settings;
       advanceTo(m, m.period.end);
-      checkInvoice(m, o, closing);
+      checkInvoice(m, o);
       o = freshObserved();
       profileOverage = 0;
-      userOverage.clear();
       observe(m, o, m.period.start, true);
     }
   };
   for (const e of events) {
     roll(e.at);
     const usesBefore = m.uses.length;
+    const changesBefore = m.changes.length;
     const settingsBefore = m.settings;
+    // Who has had access in this period, seen just before the event. An access that ends at 00:00 on the 1st
+    // ends with the old month (edge case 1), so the period's first instant does not count.
+    if (e.at.getTime() > m.period.start.getTime()) {
+      for (const [userId, stored] of m.subscriptions) {
+        const sub = inForce(stored, e.at);
+        if (sub && sub.status !== "pending") o.hadAccess.add(userId);
+      }
+    }
     applyEvent(m, e);
+    if (e.type === "idp-deactivate" || e.type === "idp-delete") {
+      // A person who left loses access at that instant, even if already Canceled until the month's end (edge case 11).
+      const stored = m.subscriptions.get(e.userId);
+      expect(stored ? inForce(stored, e.at) : null, `${e.userId} kept access after leaving`).toBeNull();
+    }
+    for (const c of m.changes.slice(changesBefore)) {
+      // Edge case 10: covered again in the month they lost access, they are restored (Active, no new charge), never a new Pending.
+      if (c.outcome.kind === "subscribed") expect(o.hadAccess.has(c.userId), `${c.userId} re-subscribed as Pending in ${m.period.id}`).toBe(false);
+      if (c.outcome.kind === "restored") {
+        expect(o.hadAccess.has(c.userId), `${c.userId} restored without access earlier in ${m.period.id}`).toBe(true);
+        expect(m.subscriptions.get(c.userId)).toMatchObject({ status: "active", accessEndsAt: null });
+      }
+    }
     if (m.uses.length > usesBefore) {
       const u = m.uses.at(-1)!;
       if (u.accepted) {
-        // Overage never passes the user's cap or the profile's budget as they stood at the event.
-        const before = userOverage.get(u.userId) ?? 0;
+        // Overage never passes the user's cap (counted on the month's overage still billable: an upgrade that moved
+        // it back into the allowance frees the cap, as the bill does) or the profile's budget (counted on all overage
+        // accepted in the month, which no re-rating gives back), as they stood at the event.
+        const before = o.billableOverageCc.get(u.userId) ?? 0;
         if (u.overageCc > 0 && u.userCap !== "unlimited") expect(before + u.overageCc).toBeLessThanOrEqual(u.userCap);
         const room = budgetRoomCenticredits(settingsBefore.budgetCents, profileOverage, catalog.overageCentsPerCredit);
         if (room !== null) expect(u.overageCc).toBeLessThanOrEqual(room);
         expect(u.includedCc + u.overageCc + u.unbilledCc).toBe((e as { creditsCc: number }).creditsCc);
-        userOverage.set(u.userId, before + u.overageCc);
+        o.billableOverageCc.set(u.userId, before + u.overageCc);
+        o.includedCc.set(u.userId, (o.includedCc.get(u.userId) ?? 0) + u.includedCc);
         profileOverage += u.overageCc;
         o.acceptedOverageCc.set(u.userId, (o.acceptedOverageCc.get(u.userId) ?? 0) + u.overageCc);
         o.acceptedCc.set(u.userId, (o.acceptedCc.get(u.userId) ?? 0) + u.includedCc + u.overageCc + u.unbilledCc);
@@ -185,6 +248,13 @@ describe("properties of the rules over random months (fast-check)", () => {
     fc.assert(
       fc.property(initialSettings, timeline, (settings, events) => run(settings, events)),
       { numRuns: 1000, seed: 20260108 },
+    );
+  });
+
+  it("edge cases 10–12 in dense months: restored, never a new Pending, after access lost in the month; access ends when a person leaves; fee priced by the firstMonth at activation", () => {
+    fc.assert(
+      fc.property(initialSettings, denseTimeline, (settings, events) => run(settings, events)),
+      { numRuns: 500, seed: 20260110 },
     );
   });
 

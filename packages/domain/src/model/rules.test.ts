@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { allowanceOf } from "../billing/ledger";
 import { defaultCatalog as catalog } from "../catalog/catalog";
 import { inForce } from "../subscription/subscription";
-import { defaultProfileSettings, replay, type ProfileEvent, type ProfileModel, type ProfileSettings } from "./profile-model";
+import { applyEvent, defaultProfileSettings, replay, type ProfileEvent, type ProfileModel, type ProfileSettings } from "./profile-model";
 
 /** DESIGN.md §2 rules that need more than one step, each through the whole profile model. */
 const at = (m: number, d: number, h = 12) => new Date(Date.UTC(2026, m - 1, d, h));
@@ -21,6 +21,43 @@ describe("Statuses", () => {
     expect(m.subscriptions.get("alice")).toMatchObject({ status: "active", activatedAt: at(1, 3), lastActiveAt: at(1, 9) });
   });
 
+  it.each<[string, ProfileSettings["firstMonth"], number]>([
+    ["under firstMonth full: charged $20", "full", 2000],
+    ["under firstMonth prorated: 22 of 31 days, $20 × 22/31 = 1,419.35 → 1,419", "prorated", 1419],
+  ])("Active: a sign-in activates a Pending user like a first usage, %s", (_, firstMonth, feeCents) => {
+    const m = run(
+      [
+        { type: "assign-user", at: at(1, 2), userId: "alice", tier: "pro" },
+        { type: "activate", at: at(1, 10), userId: "alice" },
+        { type: "settings", at: at(1, 11), settings: { firstMonth: firstMonth === "full" ? "prorated" : "full" } },
+        { type: "activate", at: at(1, 12), userId: "alice" },
+      ],
+      at(2, 1, 0),
+      settings({ firstMonth }),
+    );
+    expect(m.subscriptions.get("alice")).toEqual({ tier: "pro", status: "active", scheduledTier: null, scheduledAt: null, accessEndsAt: null, activatedAt: at(1, 10), lastActiveAt: at(1, 12) });
+    expect(m.uses).toEqual([]);
+    expect(invoiceLine(m, "2026-01")).toMatchObject({ feeCents, includedCc: 0 });
+  });
+
+  it("a sign-in without a subscription in force changes nothing: none, ended, or deleted by the identity provider", () => {
+    const m = run(
+      [
+        { type: "activate", at: at(1, 2), userId: "nobody" },
+        ...activeAlice(),
+        { type: "assign-user", at: at(1, 5), userId: "alice", tier: null },
+        { type: "activate", at: at(2, 2), userId: "alice" },
+        { type: "assign-user", at: at(1, 2), userId: "bob", tier: "pro" },
+        { type: "idp-delete", at: at(1, 6), userId: "bob" },
+        { type: "activate", at: at(2, 3), userId: "bob" },
+      ].sort((a, b) => a.at.getTime() - b.at.getTime()) as ProfileEvent[],
+      at(2, 4),
+    );
+    expect([...m.subscriptions.keys()]).toEqual(["alice"]);
+    expect(m.subscriptions.get("alice")).toMatchObject({ status: "canceled", accessEndsAt: at(2, 1, 0), lastActiveAt: at(1, 3) });
+    expect(m.ledgers.size).toBe(0);
+  });
+
   it("Canceled by losing the last assignment that covered the user (removed from a subscribed group)", () => {
     const m = run(
       [
@@ -34,21 +71,38 @@ describe("Statuses", () => {
     expect(m.subscriptions.get("alice")).toMatchObject({ status: "canceled", accessEndsAt: at(2, 1, 0) });
   });
 
-  it("the identity provider setting a person inactive ends access at once, whatever cancelAccess says; reactivated, they start Pending", () => {
+  // Was "reactivated, they start Pending": edge case 10 decides that a reactivation in the same month restores them.
+  it("the identity provider setting a person inactive ends access at once, whatever cancelAccess says; reactivated in the same month, they are restored Active, charged once (edge case 10)", () => {
     const m = run(
       [
         ...activeAlice(),
         { type: "idp-deactivate", at: at(1, 10), userId: "alice" },
         { type: "use", at: at(1, 11), userId: "alice", creditsCc: 1 },
         { type: "idp-reactivate", at: at(1, 12), userId: "alice" },
+        { type: "use", at: at(1, 13), userId: "alice", creditsCc: 1 },
       ],
       at(2, 1, 0),
       settings({ cancelAccess: "end-of-month" }),
     );
+    expect(m.changes.map((c) => c.outcome)).toEqual([
+      { kind: "subscribed", tier: "pro" },
+      { kind: "canceled", accessEndsAt: at(1, 10) },
+      { kind: "restored", tier: "pro" },
+    ]);
+    expect(m.uses.map((u) => (u.accepted ? "accepted" : u.reason))).toEqual(["accepted", "access-ended", "accepted"]);
+    expect(m.subscriptions.get("alice")).toEqual({ tier: "pro", status: "active", scheduledTier: null, scheduledAt: null, accessEndsAt: null, activatedAt: at(1, 3), lastActiveAt: at(1, 13) });
+    expect(m.invoices[0]!.lines).toHaveLength(1);
+    expect(invoiceLine(m, "2026-01")).toMatchObject({ feeCents: 2000, includedCc: 101 }); // the month stays paid, once
+  });
+
+  it("deactivated by the identity provider and reactivated in a later month: a new Pending subscription", () => {
+    const m = run(
+      [...activeAlice(), { type: "idp-deactivate", at: at(1, 10), userId: "alice" }, { type: "idp-reactivate", at: at(2, 3), userId: "alice" }],
+      at(3, 1, 0),
+    );
     expect(m.changes.map((c) => c.outcome.kind)).toEqual(["subscribed", "canceled", "subscribed"]);
-    expect(m.uses[1]).toMatchObject({ accepted: false, reason: "access-ended" });
-    expect(m.subscriptions.get("alice")).toMatchObject({ status: "pending" });
-    expect(invoiceLine(m, "2026-01")).toMatchObject({ feeCents: 2000 }); // the month stays paid, once
+    expect(m.subscriptions.get("alice")).toEqual({ tier: "pro", status: "pending", scheduledTier: null, scheduledAt: null, accessEndsAt: null, activatedAt: null, lastActiveAt: null });
+    expect(invoiceLine(m, "2026-02")).toBeNull();
   });
 
   it("edge case 9: an inactive person can be assigned but is not subscribed until reactivated", () => {
@@ -255,5 +309,133 @@ describe("Overages and caps", () => {
     const m = run([heavy(1, 4, "nobody")], at(1, 5));
     expect(m.uses).toEqual([{ accepted: false, userId: "nobody", at: at(1, 4), reason: "not-subscribed" }]);
     expect(m.ledgers.size).toBe(0);
+  });
+});
+
+describe("Edge cases 10–15 through the whole profile", () => {
+  type Loss = { how: string; setup: ProfileEvent[]; lose: ProfileEvent[]; regain: (when: Date) => ProfileEvent[]; cancelAccess: ProfileSettings["cancelAccess"] };
+  const direct: ProfileEvent[] = [...activeAlice("pro_plus")];
+  const viaGroup: ProfileEvent[] = [
+    { type: "assign-group", at: at(1, 2), groupId: "eng", tier: "pro_plus" },
+    { type: "join-group", at: at(1, 2), groupId: "eng", userId: "alice" },
+    { type: "use", at: at(1, 3), userId: "alice", creditsCc: 100 },
+  ];
+  const losses: Loss[] = [
+    { how: "a cancel with end-of-month", setup: direct, lose: [{ type: "assign-user", at: at(1, 10), userId: "alice", tier: null }], regain: (w) => [{ type: "assign-user", at: w, userId: "alice", tier: "pro_plus" }], cancelAccess: "end-of-month" },
+    { how: "a cancel with immediate", setup: direct, lose: [{ type: "assign-user", at: at(1, 10), userId: "alice", tier: null }], regain: (w) => [{ type: "assign-user", at: w, userId: "alice", tier: "pro_plus" }], cancelAccess: "immediate" },
+    { how: "the loss of the last covering assignment (left the group)", setup: viaGroup, lose: [{ type: "leave-group", at: at(1, 10), groupId: "eng", userId: "alice" }], regain: (w) => [{ type: "join-group", at: w, groupId: "eng", userId: "alice" }], cancelAccess: "immediate" },
+    { how: "the identity provider's deactivation then reactivation", setup: direct, lose: [{ type: "idp-deactivate", at: at(1, 10), userId: "alice" }], regain: (w) => [{ type: "idp-reactivate", at: w, userId: "alice" }], cancelAccess: "end-of-month" },
+  ];
+  const cases = losses.flatMap((l) => (["full", "prorated"] as const).map((firstMonth) => [l.how, firstMonth, l] as const));
+
+  it.each(cases)("edge case 10: after %s (firstMonth %s), re-subscribed on Jan 20: restored Active at Pro+, the month charged once, as if never lost", (_, firstMonth, l) => {
+    const s = settings({ cancelAccess: l.cancelAccess, firstMonth });
+    const m = run([...l.setup, ...l.lose, ...l.regain(at(1, 20)), { type: "use", at: at(1, 21), userId: "alice", creditsCc: 5 }], at(2, 1, 0), s);
+    const never = run([...l.setup, { type: "use", at: at(1, 21), userId: "alice", creditsCc: 5 }], at(2, 1, 0), s);
+    expect(m.changes.at(-1)).toEqual({ userId: "alice", at: at(1, 20), outcome: { kind: "restored", tier: "pro_plus" } });
+    expect(m.subscriptions.get("alice")).toEqual({ tier: "pro_plus", status: "active", scheduledTier: null, scheduledAt: null, accessEndsAt: null, activatedAt: at(1, 3), lastActiveAt: at(1, 21) });
+    expect(m.uses.at(-1)).toMatchObject({ accepted: true, includedCc: 5 });
+    // $40 in full, or prorated from the first activation on Jan 3: $40 × 29/31 = 3,741.94 → 3,742.
+    expect(m.invoices[0]!.lines).toEqual(never.invoices[0]!.lines);
+    expect(invoiceLine(m, "2026-01")).toMatchObject({ feeTier: "pro_plus", feeCents: firstMonth === "full" ? 4000 : 3742 });
+  });
+
+  it.each(losses.map((l) => [l.how, l] as const))("edge case 10: after %s, re-subscribed in February: a new Pending subscription, nothing charged in February", (_, l) => {
+    const m = run([...l.setup, ...l.lose, ...l.regain(at(2, 5))], at(3, 1, 0), settings({ cancelAccess: l.cancelAccess }));
+    expect(m.changes.at(-1)).toEqual({ userId: "alice", at: at(2, 5), outcome: { kind: "subscribed", tier: "pro_plus" } });
+    expect(m.subscriptions.get("alice")).toEqual({ tier: "pro_plus", status: "pending", scheduledTier: null, scheduledAt: null, accessEndsAt: null, activatedAt: null, lastActiveAt: null });
+    expect([invoiceLine(m, "2026-01")?.feeCents, invoiceLine(m, "2026-02")]).toEqual([4000, null]);
+  });
+
+  it("edge case 11: the identity provider ends at once the access of a user already Canceled until the month's end", () => {
+    const m = run(
+      [
+        ...activeAlice(),
+        { type: "assign-user", at: at(1, 10), userId: "alice", tier: null },
+        { type: "use", at: at(1, 12), userId: "alice", creditsCc: 1 },
+        { type: "idp-deactivate", at: at(1, 15), userId: "alice" },
+        { type: "use", at: at(1, 16), userId: "alice", creditsCc: 1 },
+      ],
+      at(2, 1, 0),
+    );
+    expect(m.changes.map((c) => c.outcome)).toEqual([
+      { kind: "subscribed", tier: "pro" },
+      { kind: "canceled", accessEndsAt: at(2, 1, 0) },
+      { kind: "access-ended", at: at(1, 15) },
+    ]);
+    expect(m.uses.map((u) => (u.accepted ? "accepted" : u.reason))).toEqual(["accepted", "accepted", "access-ended"]);
+    expect(m.subscriptions.get("alice")).toMatchObject({ status: "canceled", accessEndsAt: at(1, 15) });
+    expect(invoiceLine(m, "2026-01")).toMatchObject({ feeCents: 2000, includedCc: 101 });
+  });
+
+  it.each<[string, ProfileEvent[], ProfileSettings["firstMonth"], { feeTier: string; feeCents: number; proration: { days: number; daysInMonth: number } | null }]>([
+    [
+      "activated Jan 10 under prorated, the setting made full on the 15th: 22 of 31 days, $20 × 22/31 = 1,419.35 → 1,419",
+      [{ type: "settings", at: at(1, 15), settings: { firstMonth: "full" } }],
+      "prorated",
+      { feeTier: "pro", feeCents: 1419, proration: { days: 22, daysInMonth: 31 } },
+    ],
+    [
+      "activated Jan 10 under full, the setting made prorated on the 15th: the full $20",
+      [{ type: "settings", at: at(1, 15), settings: { firstMonth: "prorated" } }],
+      "full",
+      { feeTier: "pro", feeCents: 2000, proration: null },
+    ],
+    [
+      "activated under prorated, upgraded to Power on the 20th after the setting became full: $200 × 22/31 = 14,193.55 → 14,194",
+      [{ type: "settings", at: at(1, 15), settings: { firstMonth: "full" } }, { type: "assign-user", at: at(1, 20), userId: "alice", tier: "power" }],
+      "prorated",
+      { feeTier: "power", feeCents: 14194, proration: { days: 22, daysInMonth: 31 } },
+    ],
+    [
+      "activated under full, the setting made prorated in January's grace window (Feb 1, 00:05): January stays $20",
+      [{ type: "settings", at: new Date(Date.UTC(2026, 1, 1, 0, 5)), settings: { firstMonth: "prorated" } }],
+      "full",
+      { feeTier: "pro", feeCents: 2000, proration: null },
+    ],
+  ])("edge case 12: %s", (_, later, firstMonth, expected) => {
+    const m = run(
+      [{ type: "assign-user", at: at(1, 2), userId: "alice", tier: "pro" }, { type: "use", at: at(1, 10), userId: "alice", creditsCc: 1 }, ...later],
+      at(2, 2),
+      settings({ firstMonth }),
+    );
+    expect(invoiceLine(m, "2026-01")).toMatchObject(expected);
+  });
+
+  it("edge case 13: an ended subscription stays as history in later months: usage is refused as access-ended, a reconcile with no tier changes nothing, subscribed again it starts Pending", () => {
+    const history = { tier: "pro", status: "canceled", scheduledTier: null, scheduledAt: null, accessEndsAt: at(2, 1, 0), activatedAt: at(1, 3), lastActiveAt: at(1, 3) };
+    const m = run(
+      [
+        ...activeAlice(),
+        { type: "assign-user", at: at(1, 10), userId: "alice", tier: null },
+        { type: "use", at: at(3, 5), userId: "alice", creditsCc: 1 },
+        { type: "assign-user", at: at(3, 6), userId: "alice", tier: null },
+        { type: "leave-group", at: at(3, 6), groupId: "eng", userId: "alice" },
+      ],
+      at(3, 7),
+    );
+    expect(m.uses.at(-1)).toEqual({ accepted: false, userId: "alice", at: at(3, 5), reason: "access-ended" });
+    expect(m.subscriptions.get("alice")).toEqual(history);
+    expect(m.changes.map((c) => c.outcome.kind)).toEqual(["subscribed", "canceled"]);
+    applyEvent(m, { type: "assign-user", at: at(3, 10), userId: "alice", tier: "pro" });
+    expect(m.subscriptions.get("alice")).toEqual({ tier: "pro", status: "pending", scheduledTier: null, scheduledAt: null, accessEndsAt: null, activatedAt: null, lastActiveAt: null });
+  });
+
+  it("edge case 15: the same downgrade requested again, and subscribing at the tier already held, record no change", () => {
+    const m = run(
+      [
+        ...activeAlice("pro_plus"),
+        { type: "assign-user", at: at(1, 5), userId: "alice", tier: "pro" },
+        { type: "assign-user", at: at(1, 6), userId: "alice", tier: "pro" },
+        { type: "assign-group", at: at(1, 7), groupId: "eng", tier: "pro" },
+        { type: "join-group", at: at(1, 7), groupId: "eng", userId: "alice" },
+      ],
+      at(1, 8),
+    );
+    expect(m.changes.map((c) => c.outcome)).toEqual([
+      { kind: "subscribed", tier: "pro_plus" },
+      { kind: "downgrade-scheduled", from: "pro_plus", to: "pro", at: at(2, 1, 0) },
+    ]);
+    expect(m.subscriptions.get("alice")).toMatchObject({ tier: "pro_plus", scheduledTier: "pro", scheduledAt: at(2, 1, 0) });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCents, roundHalfUp } from "./round";
+import { roundHalfUp } from "./round";
 
 describe("roundHalfUp: the one place money is rounded (DESIGN.md §2, half-up to the cent once per line)", () => {
   it.each([
@@ -30,19 +30,5 @@ describe("roundHalfUp: the one place money is rounded (DESIGN.md §2, half-up to
     ["a numerator past the safe integers", Number.MAX_SAFE_INTEGER + 1, 2],
   ])("refuses %s with INVALID_INPUT", (_, numerator, denominator) => {
     expect(() => roundHalfUp(numerator, denominator)).toThrow(expect.objectContaining({ name: "DomainError", code: "INVALID_INPUT" }));
-  });
-});
-
-describe("formatCents: integer cents for people", () => {
-  it.each([
-    [123_456, "$1,234.56"],
-    [5, "$0.05"],
-    [0, "$0.00"],
-    [2_000, "$20.00"],
-    [100_000_000, "$1,000,000.00"],
-    [-123_456, "-$1,234.56"],
-    [-5, "-$0.05"],
-  ])("%i → %s", (cents, text) => {
-    expect(formatCents(cents)).toBe(text);
   });
 });

@@ -10,11 +10,3 @@ export function roundHalfUp(numerator: number, denominator: number): number {
   }
   return Math.floor((2 * numerator + denominator) / (2 * denominator));
 }
-
-/** Formats integer cents for people: 123456 → "$1,234.56". */
-export function formatCents(cents: number): string {
-  const sign = cents < 0 ? "-" : "";
-  const abs = Math.abs(cents);
-  const dollars = Math.floor(abs / 100).toLocaleString("en-US");
-  return `${sign}$${dollars}.${String(abs % 100).padStart(2, "0")}`;
-}

@@ -202,7 +202,7 @@ describe("previewChange: what a change would do, when, and the money involved (D
     const apr21 = new Date(Date.UTC(2026, 3, 21, 10));
     const apr25 = new Date(Date.UTC(2026, 3, 25, 12));
     const sub = active({ tier: "pro", activatedAt: apr21, lastActiveAt: apr21 });
-    const ledger = noteActive(catalog, openLedger(april, pending("pro")), "pro", apr21);
+    const ledger = noteActive(catalog, openLedger(april, pending("pro")), "pro", apr21, "prorated");
     expect(previewChange({ catalog, subscription: sub, ledger, effectiveTier: "pro_plus", now: apr25, cancelAccess: "end-of-month", firstMonth: "prorated" })).toEqual({
       outcome: { kind: "upgraded", from: "pro", to: "pro_plus" },
       effectiveAt: apr25,
@@ -210,6 +210,48 @@ describe("previewChange: what a change would do, when, and the money involved (D
       thisMonthEstimateCents: { before: 667, after: 1_333, delta: 666 },
       nextMonthCents: 4_000,
       after: active({ tier: "pro_plus", activatedAt: apr21, lastActiveAt: apr21 }),
+    });
+  });
+
+  it("edge case 12: a month begun under firstMonth full stays full in the preview after the setting became prorated", () => {
+    const april = periodFromParts(2026, 3);
+    const apr21 = new Date(Date.UTC(2026, 3, 21, 10));
+    const apr25 = new Date(Date.UTC(2026, 3, 25, 12));
+    const sub = active({ tier: "pro", activatedAt: apr21, lastActiveAt: apr21 });
+    const ledger = noteActive(catalog, openLedger(april, pending("pro")), "pro", apr21, "full");
+    expect(previewChange({ catalog, subscription: sub, ledger, effectiveTier: "pro_plus", now: apr25, cancelAccess: "end-of-month", firstMonth: "prorated" })).toEqual({
+      outcome: { kind: "upgraded", from: "pro", to: "pro_plus" },
+      effectiveAt: apr25,
+      when: "now",
+      thisMonthEstimateCents: { before: 2_000, after: 4_000, delta: 2_000 },
+      nextMonthCents: 4_000,
+      after: active({ tier: "pro_plus", activatedAt: apr21, lastActiveAt: apr21 }),
+    });
+  });
+
+  it("edge case 10: re-subscribing in the month of an immediate cancel restores access at the tier held, without a second charge", () => {
+    const jan5 = new Date(Date.UTC(2026, 0, 5, 9));
+    const ended = active({ tier: "pro_plus", status: "canceled", accessEndsAt: jan5 });
+    const ledger = openLedger(jan, active({ tier: "pro_plus" }));
+    expect(previewChange({ catalog, subscription: ended, ledger, effectiveTier: "pro_plus", now, cancelAccess: "immediate", firstMonth: "prorated" })).toEqual({
+      outcome: { kind: "restored", tier: "pro_plus" },
+      effectiveAt: now,
+      when: "now",
+      thisMonthEstimateCents: { before: 4_000, after: 4_000, delta: 0 },
+      nextMonthCents: 4_000,
+      after: active({ tier: "pro_plus" }),
+    });
+  });
+
+  it("edge case 15: the same downgrade requested again is unchanged, with nothing to pay and nothing new scheduled", () => {
+    const scheduled = active({ tier: "pro_plus", scheduledTier: "pro", scheduledAt: feb1 });
+    expect(preview(scheduled, "pro")).toEqual({
+      outcome: { kind: "unchanged", tier: "pro_plus" },
+      effectiveAt: now,
+      when: "now",
+      thisMonthEstimateCents: { before: 4_000, after: 4_000, delta: 0 },
+      nextMonthCents: 2_000,
+      after: scheduled,
     });
   });
 

@@ -1,4 +1,5 @@
-import { computeCharge, type FirstMonthMode } from "../billing/charges";
+import { computeCharge } from "../billing/charges";
+import type { FirstMonthMode } from "../billing/first-month";
 import { noteActive, type MonthLedger } from "../billing/ledger";
 import { type Catalog, getTier } from "../catalog/catalog";
 import type { TierId } from "../catalog/tier";
@@ -36,9 +37,9 @@ export function previewChange(input: {
   const period = periodOf(now);
   const result = reconcile(catalog, input.subscription, input.effectiveTier, now, input.cancelAccess);
   const after = result.subscription;
-  const ledgerAfter = after?.status === "active" ? noteActive(catalog, input.ledger, after.tier, now) : input.ledger;
-  const before = computeCharge(catalog, input.ledger, period, input.firstMonth).feeCents;
-  const afterFee = computeCharge(catalog, ledgerAfter, period, input.firstMonth).feeCents;
+  const ledgerAfter = after?.status === "active" ? noteActive(catalog, input.ledger, after.tier, now, input.firstMonth) : input.ledger;
+  const before = computeCharge(catalog, input.ledger, period).feeCents;
+  const afterFee = computeCharge(catalog, ledgerAfter, period).feeCents;
   const nextTier = after && after.status !== "canceled" ? (after.scheduledTier ?? after.tier) : null;
   // A scheduled downgrade, or a cancel with access until the month ends, takes effect on the 1st.
   const effectiveAt =

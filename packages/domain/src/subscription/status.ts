@@ -2,8 +2,3 @@
 export const subscriptionStatuses = ["pending", "active", "canceled"] as const;
 export type SubscriptionStatus = (typeof subscriptionStatuses)[number];
 
-export const statusLabels: Record<SubscriptionStatus, string> = {
-  pending: "Pending",
-  active: "Active",
-  canceled: "Canceled",
-};

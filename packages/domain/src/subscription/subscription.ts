@@ -1,4 +1,4 @@
-import { type Catalog, compareTiers } from "../catalog/catalog";
+import { type Catalog, compareTiers, highestTier } from "../catalog/catalog";
 import type { TierId } from "../catalog/tier";
 import { periodOf } from "../time/period";
 import type { SubscriptionStatus } from "./status";
@@ -32,6 +32,8 @@ export type ChangeOutcome =
   | { kind: "unchanged"; tier: TierId }
   | { kind: "removed" }
   | { kind: "canceled"; accessEndsAt: Date }
+  /** The identity provider ended access at once for a user already Canceled with access until later (edge case 11). */
+  | { kind: "access-ended"; at: Date }
   | { kind: "none" };
 
 export interface ReconcileResult {
@@ -54,11 +56,31 @@ export function inForce(sub: Subscription, now: Date): Subscription | null {
 }
 
 /**
+ * A Canceled subscription that lost access in the month of `now` (or has not lost it yet) can be restored
+ * without a second charge (DESIGN.md §2 edge cases 3 and 10): a cancel with `end-of-month` or `immediate`,
+ * the loss of the last covering assignment, or the identity provider's deactivation. A subscription whose
+ * access ended in an earlier month has ended: subscribing again starts Pending.
+ */
+export function isRestorable(sub: Subscription, now: Date): boolean {
+  return sub.status === "canceled" && sub.accessEndsAt !== null && sub.accessEndsAt.getTime() > periodOf(now).start.getTime();
+}
+
+/**
+ * A user's effective tier in a profile (DESIGN.md §2, "Changes"): the highest tier among the assignments
+ * that cover them; none for a person the identity provider set inactive or deleted (edge case 9).
+ */
+export function effectiveTier(catalog: Catalog, coveringTiers: Iterable<TierId>, inactive: boolean): TierId | null {
+  return inactive ? null : highestTier(catalog, coveringTiers);
+}
+
+/**
  * Brings a subscription in line with the user's effective tier, the highest of the
  * assignments that cover them, or null when none does (DESIGN.md §2, "Changes", "Statuses").
  *
- * - none before (or ended): a new Pending subscription;
- * - Canceled in the same month: restored at the tier held at the cancel, then the change rules apply (edge case 3);
+ * - none before, or ended in an earlier month: a new Pending subscription;
+ * - Canceled, with access lost in this month or not yet: restored Active at the tier held at the cancel,
+ *   then the change rules apply (edge cases 3 and 10);
+ * - ended and still not covered: kept as history, unchanged (edge case 13);
  * - Pending: the tier changes at once either way;
  * - Active: an upgrade is immediate and clears a scheduled downgrade; a downgrade is scheduled for the 1st;
  * - no assignment left: Pending is removed, Active is Canceled with access until the month ends
@@ -74,7 +96,8 @@ export function reconcile(
   const sub = current ? inForce(current, now) : null;
 
   if (effectiveTier === null) {
-    if (!sub) return { subscription: null, outcome: { kind: "none" } };
+    // Nothing, or an ended subscription kept as history (edge case 13).
+    if (!sub) return { subscription: current, outcome: { kind: "none" } };
     if (sub.status === "pending") return { subscription: null, outcome: { kind: "removed" } };
     if (sub.status === "canceled") return { subscription: sub, outcome: { kind: "unchanged", tier: sub.tier } };
     const accessEndsAt = cancelAccess === "immediate" ? now : periodOf(now).end;
@@ -82,6 +105,15 @@ export function reconcile(
       subscription: { ...sub, status: "canceled", scheduledTier: null, scheduledAt: null, accessEndsAt },
       outcome: { kind: "canceled", accessEndsAt },
     };
+  }
+
+  // Canceled with access left, or access lost earlier this month: restored (edge cases 3 and 10).
+  const canceled = sub ? (sub.status === "canceled" ? sub : null) : current && isRestorable(current, now) ? current : null;
+  if (canceled) {
+    const restored: Subscription = { ...canceled, status: "active", accessEndsAt: null };
+    const after = changeTier(catalog, restored, effectiveTier, now);
+    const outcome: ChangeOutcome = after.outcome.kind === "unchanged" ? { kind: "restored", tier: restored.tier } : after.outcome;
+    return { subscription: after.subscription, outcome };
   }
 
   if (!sub) {
@@ -99,13 +131,6 @@ export function reconcile(
     };
   }
 
-  if (sub.status === "canceled") {
-    const restored: Subscription = { ...sub, status: "active", accessEndsAt: null };
-    const after = changeTier(catalog, restored, effectiveTier, now);
-    const outcome: ChangeOutcome = after.outcome.kind === "unchanged" ? { kind: "restored", tier: restored.tier } : after.outcome;
-    return { subscription: after.subscription, outcome };
-  }
-
   return changeTier(catalog, sub, effectiveTier, now);
 }
 
@@ -119,6 +144,8 @@ function changeTier(catalog: Catalog, sub: Subscription, to: TierId, now: Date):
     return { subscription: { ...sub, tier: to, scheduledTier: null, scheduledAt: null }, outcome: { kind: "upgraded", from: sub.tier, to } };
   }
   if (cmp < 0) {
+    // The same downgrade requested again changes nothing (edge case 15).
+    if (sub.scheduledTier === to) return { subscription: sub, outcome: { kind: "unchanged", tier: sub.tier } };
     const at = periodOf(now).end;
     return {
       subscription: { ...sub, scheduledTier: to, scheduledAt: at },
@@ -143,8 +170,13 @@ export function recordActivity(sub: Subscription, at: Date): Subscription {
 
 /**
  * A person deleted or set inactive by the identity provider has left: access ends at once, whatever
- * the profile's `cancelAccess` (DESIGN.md §2, "Canceled"); a Pending subscription is simply removed.
+ * the profile's `cancelAccess` (DESIGN.md §2, "Canceled"), even when they were already Canceled with
+ * access until the month's end (edge case 11); a Pending subscription is simply removed.
  */
 export function removeByIdentityProvider(catalog: Catalog, sub: Subscription | null, now: Date): ReconcileResult {
+  const current = sub ? inForce(sub, now) : null;
+  if (current?.status === "canceled" && current.accessEndsAt !== null && current.accessEndsAt.getTime() > now.getTime()) {
+    return { subscription: { ...current, accessEndsAt: now }, outcome: { kind: "access-ended", at: now } };
+  }
   return reconcile(catalog, sub, null, now, "immediate");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultGraceMs, isPeriodClosed, maxFutureSkewMs, periodClosesAt, periodForEvent } from "./grace";
+import { defaultGraceMs, isPeriodClosed, lastClosablePeriod, maxFutureSkewMs, nextToClose, periodClosesAt, periodForEvent } from "./grace";
 import { periodFromParts, type Period } from "./period";
 
 const utc = (y: number, m: number, d: number, h = 0, min = 0, s = 0, ms = 0) => new Date(Date.UTC(y, m, d, h, min, s, ms));
@@ -76,6 +76,40 @@ describe("periodForEvent: an event counts in the period it occurred in (edge cas
     );
     expect(() => periodForEvent(utc(2026, 0, 20), utc(2026, 1, 3), defaultGraceMs, "events[0].occurredAt")).toThrow(
       expect.objectContaining({ code: "PERIOD_CLOSED", field: "events[0].occurredAt" }),
+    );
+  });
+});
+
+describe("lastClosablePeriod: every period up to it has passed its grace window", () => {
+  const dec2025 = periodFromParts(2025, 11);
+  const nov2025 = periodFromParts(2025, 10);
+  it.each<[string, Date, number | undefined, Period]>([
+    ["mid-February: January", utc(2026, 1, 10, 12), undefined, jan],
+    ["on Feb 1 at 00:00, January is still in its grace window: December", utc(2026, 1, 1), undefined, dec2025],
+    ["1 ms before January's grace window passes: December", utc(2026, 1, 1, 0, 14, 59, 999), undefined, dec2025],
+    ["when January's grace window passes: January", utc(2026, 1, 1, 0, 15), undefined, jan],
+    ["on the last instant of February: January", utc(2026, 1, 28, 23, 59, 59, 999), undefined, jan],
+    ["on Jan 1 at 00:00, December is in its grace window: November of the year before", utc(2026, 0, 1), undefined, nov2025],
+    ["with a grace of 0, at 00:00 on the 1st: the month just ended", utc(2026, 1, 1), 0, jan],
+    ["with an hour of grace, at 00:30 on the 1st: the month before the one just ended", utc(2026, 1, 1, 0, 30), 60 * minute, dec2025],
+  ])("%s", (_, now, grace, expected) => {
+    expect(lastClosablePeriod(now, grace)).toEqual(expected);
+  });
+});
+
+describe("nextToClose: the first period a profile must close", () => {
+  it.each<[string, { createdAt: Date; closedThrough: string | null }, Period]>([
+    ["never closed: the month it was created in", { createdAt: utc(2026, 0, 8, 12), closedThrough: null }, jan],
+    ["created at 00:00 on the 1st: that month (edge case 1)", { createdAt: utc(2026, 1, 1), closedThrough: null }, feb],
+    ["closed through January: February", { createdAt: utc(2025, 5, 3), closedThrough: "2026-01" }, feb],
+    ["closed through December: January of the next year", { createdAt: utc(2025, 5, 3), closedThrough: "2025-12" }, jan],
+  ])("%s", (_, profile, expected) => {
+    expect(nextToClose(profile)).toEqual(expected);
+  });
+
+  it("refuses a malformed closedThrough with INVALID_INPUT naming it", () => {
+    expect(() => nextToClose({ createdAt: utc(2026, 0, 8), closedThrough: "2026-1" })).toThrow(
+      expect.objectContaining({ name: "DomainError", code: "INVALID_INPUT", field: "closedThrough", message: 'closedThrough: a month as YYYY-MM, got "2026-1"' }),
     );
   });
 });

@@ -1,5 +1,5 @@
 import { DomainError } from "../errors/domain-error";
-import { periodOf, type Period } from "./period";
+import { nextPeriod, periodFromId, periodOf, previousPeriod, type Period } from "./period";
 
 /** A period stays open this long after its end for late events (DESIGN.md §2, "Usage"). */
 export const defaultGraceMs = 15 * 60 * 1000;
@@ -28,4 +28,15 @@ export function periodForEvent(occurredAt: Date, now: Date, graceMs: number = de
     throw new DomainError("PERIOD_CLOSED", `${field}: the period ${period.id} closed at ${periodClosesAt(period, graceMs).toISOString()}; late events are no longer accepted`, field);
   }
   return period;
+}
+
+/** The last period whose grace window has passed at `now`: every period up to it may be closed. */
+export function lastClosablePeriod(now: Date, graceMs: number = defaultGraceMs): Period {
+  const previous = previousPeriod(periodOf(now));
+  return isPeriodClosed(previous, now, graceMs) ? previous : previousPeriod(previous);
+}
+
+/** The first period a profile must close: the one after its last close, else the one it was created in. */
+export function nextToClose(profile: { createdAt: Date; closedThrough: string | null }): Period {
+  return profile.closedThrough === null ? periodOf(profile.createdAt) : nextPeriod(periodFromId(profile.closedThrough, "closedThrough"));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { daysInPeriod, nextPeriod, periodFromParts, periodOf, type Period } from "./period";
+import { daysInPeriod, nextPeriod, periodFromId, periodFromParts, periodOf, previousPeriod, type Period } from "./period";
 
 const utc = (y: number, m: number, d: number, h = 0, min = 0, s = 0, ms = 0) => new Date(Date.UTC(y, m, d, h, min, s, ms));
 const period = (id: string, start: Date, end: Date): Period => ({ id, start, end });
@@ -61,5 +61,44 @@ describe("daysInPeriod", () => {
     ["December has 31 days", periodFromParts(2026, 11), 31],
   ])("%s", (_, p, days) => {
     expect(daysInPeriod(p)).toBe(days);
+  });
+});
+
+describe("previousPeriod", () => {
+  it.each<[string, Period, Period]>([
+    ["February → January", period("2026-02", utc(2026, 1, 1), utc(2026, 2, 1)), jan2026],
+    ["January → December of the previous year", jan2026, period("2025-12", utc(2025, 11, 1), utc(2026, 0, 1))],
+    ["March 2028 → leap February 2028 (29 days)", periodFromParts(2028, 2), period("2028-02", utc(2028, 1, 1), utc(2028, 2, 1))],
+  ])("%s", (_, p, expected) => {
+    expect(previousPeriod(p)).toEqual(expected);
+  });
+
+  it("undoes nextPeriod, across years", () => {
+    let p = jan2026;
+    for (let i = 0; i < 30; i++) {
+      expect(previousPeriod(nextPeriod(p))).toEqual(p);
+      p = previousPeriod(p);
+    }
+    expect(p.id).toBe("2023-07");
+  });
+});
+
+describe("periodFromId: a month from its YYYY-MM id", () => {
+  it.each<[string, string, Period]>([
+    ["January", "2026-01", jan2026],
+    ["December ends at January 1st of the next year", "2026-12", period("2026-12", utc(2026, 11, 1), utc(2027, 0, 1))],
+    ["leap February", "2028-02", period("2028-02", utc(2028, 1, 1), utc(2028, 2, 1))],
+  ])("%s", (_, id, expected) => {
+    expect(periodFromId(id)).toEqual(expected);
+  });
+
+  it.each(["2026-1", "2026-13", "2026-00", "26-01", "2026-01-01", "", " 2026-01", "2026/01", "abcd-ef"])("refuses %j with INVALID_INPUT naming the field", (id) => {
+    expect(() => periodFromId(id)).toThrow(expect.objectContaining({ name: "DomainError", code: "INVALID_INPUT", field: "period", message: `period: a month as YYYY-MM, got "${id}"` }));
+  });
+
+  it("names the field it was given", () => {
+    expect(() => periodFromId("2026-13", "periodId")).toThrow(
+      expect.objectContaining({ code: "INVALID_INPUT", field: "periodId", message: 'periodId: a month as YYYY-MM, got "2026-13"' }),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { centicreditsPerCredit, formatCenticredits, maxEventCenticredits, parseCredits } from "./credits";
+import { centicreditsPerCredit, maxEventCenticredits, parseCredits } from "./credits";
 
 describe("parseCredits: credits to integer hundredths (DESIGN.md §2 Usage: ≥ 0.01, two decimals)", () => {
   it.each([
@@ -47,25 +47,8 @@ describe("parseCredits: credits to integer hundredths (DESIGN.md §2 Usage: ≥ 
   });
 });
 
-describe("formatCenticredits: hundredths of a credit for people", () => {
-  it.each([
-    [123_456, "1,234.56"],
-    [100_000, "1,000"],
-    [110, "1.10"],
-    [5, "0.05"],
-    [1, "0.01"],
-    [0, "0"],
-    [1_000_000, "10,000"],
-  ])("%i → %s", (cc, text) => {
-    expect(formatCenticredits(cc)).toBe(text);
-  });
-});
-
-describe("strict two decimals and negative display", () => {
+describe("strict two decimals", () => {
   it.each([0.30000000000000004, 1.0000000001, 2.001])("refuses %s: more than two decimals", (v) => {
     expect(() => parseCredits(v)).toThrow(expect.objectContaining({ code: "INVALID_INPUT", field: "credits" }));
-  });
-  it.each([[-5, "-0.05"], [-123_456, "-1,234.56"], [-100_000, "-1,000"]])("a negative amount %i → %s, like formatCents", (cc, text) => {
-    expect(formatCenticredits(cc)).toBe(text);
   });
 });

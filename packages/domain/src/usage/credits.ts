@@ -21,12 +21,3 @@ export function parseCredits(value: number, field = "credits"): number {
   if (scaled > maxEventCenticredits) throw new DomainError("INVALID_INPUT", `${field}: at most ${maxEventCenticredits / centicreditsPerCredit} in one event`, field);
   return scaled;
 }
-
-/** 123456 → "1,234.56"; -5 → "-0.05" */
-export function formatCenticredits(cc: number): string {
-  const sign = cc < 0 ? "-" : "";
-  const abs = Math.abs(cc);
-  const whole = Math.floor(abs / centicreditsPerCredit).toLocaleString("en-US");
-  const frac = abs % centicreditsPerCredit;
-  return `${sign}${frac === 0 ? whole : `${whole}.${String(frac).padStart(2, "0")}`}`;
-}

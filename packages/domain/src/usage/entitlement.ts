@@ -1,7 +1,9 @@
+import { allowanceOf, usedOf, type MonthLedger } from "../billing/ledger";
+import type { Catalog } from "../catalog/catalog";
 import { inForce, type Subscription } from "../subscription/subscription";
 import { periodOf } from "../time/period";
 import { budgetRoomCenticredits, capRoomCenticredits } from "./limits";
-import type { OverageLimits, UsageCounters } from "./split";
+import type { OverageLimits } from "./split";
 
 /** Entitlement reasons, in the order they are decided (DESIGN.md §2, edge case 7). */
 export const entitlementReasons = [
@@ -24,6 +26,8 @@ export interface Entitlement {
   /** Centicredits left before the next limit; null: no limit ahead (overage with no cap and no budget). */
   headroomCc: number | null;
   periodEnd: Date;
+  /** With `access-ended`: when access ended (edge case 13); null otherwise. */
+  accessEndedAt: Date | null;
 }
 
 /**
@@ -32,19 +36,24 @@ export interface Entitlement {
  * cap used → user-cap-reached; budget used → profile-budget-reached; else allowed as overage.
  */
 export function decideEntitlement(input: {
+  catalog: Catalog;
   subscription: Subscription | null;
-  counters: UsageCounters;
-  allowanceCc: number;
+  /** The month's ledger of `now`'s period (see ledgerFor). */
+  ledger: MonthLedger;
   limits: OverageLimits;
   now: Date;
 }): Entitlement {
   const periodEnd = periodOf(input.now).end;
-  const { counters, allowanceCc, limits } = input;
-  const base = { allowanceCc, usedCc: counters.includedCc + counters.overageCc + counters.unbilledCc, overageUsedCc: counters.overageCc, periodEnd };
+  const { ledger: counters, limits } = input;
   const sub = input.subscription ? inForce(input.subscription, input.now) : null;
+  // The allowance of the tier that sets the fee (edge case 4); none without a subscription in force.
+  const allowanceCc = sub ? allowanceOf(input.catalog, counters, sub.tier) : 0;
+  const base = { allowanceCc, usedCc: usedOf(counters), overageUsedCc: counters.overageCc, periodEnd, accessEndedAt: null };
   if (!sub) {
-    const ended = input.subscription?.status === "canceled";
-    return { ...base, allowed: false, reason: ended ? "access-ended" : "not-subscribed", headroomCc: 0 };
+    const endedAt = input.subscription?.status === "canceled" ? input.subscription.accessEndsAt : null;
+    return endedAt
+      ? { ...base, allowed: false, reason: "access-ended", headroomCc: 0, accessEndedAt: endedAt }
+      : { ...base, allowed: false, reason: "not-subscribed", headroomCc: 0 };
   }
   const allowanceLeft = allowanceCc - counters.includedCc;
   if (allowanceLeft > 0) return { ...base, allowed: true, reason: "ok", headroomCc: allowanceLeft };

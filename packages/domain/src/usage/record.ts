@@ -1,5 +1,6 @@
 import { allowanceOf, type MonthLedger } from "../billing/ledger";
 import { noteActive } from "../billing/ledger";
+import type { FirstMonthMode } from "../billing/first-month";
 import type { Catalog } from "../catalog/catalog";
 import { inForce, recordActivity, type Subscription } from "../subscription/subscription";
 import { capRoomCenticredits } from "./limits";
@@ -31,6 +32,8 @@ export type RecordUsageResult =
  */
 export function recordUsage(input: {
   catalog: Catalog;
+  /** The profile's `firstMonth` at the time of the event: it prices a first paid month this event starts (edge case 12). */
+  firstMonth: FirstMonthMode;
   stored: Subscription | null;
   /** The ledger of the event's period (see ledgerFor). */
   ledger: MonthLedger;
@@ -43,7 +46,7 @@ export function recordUsage(input: {
   if (!sub) return { accepted: false, reason: stored?.status === "canceled" ? "access-ended" : "not-subscribed" };
   const subscription = recordActivity(sub, occurredAt);
   const activated = sub.status === "pending";
-  const before = activated ? noteActive(catalog, input.ledger, subscription.tier, occurredAt) : input.ledger;
+  const before = activated ? noteActive(catalog, input.ledger, subscription.tier, occurredAt, input.firstMonth) : input.ledger;
   const allowanceCc = allowanceOf(catalog, before, subscription.tier);
   const split = splitEvent(before, allowanceCc, input.creditsCc, input.limits);
   const ledger: MonthLedger = { ...before, ...addSplit(before, split) };

@@ -8,6 +8,7 @@ import { errorMessage } from "../../lib/errors";
 import { formatUtc, plural } from "../../lib/format";
 import { useDebouncedValue } from "../../lib/use-debounced-value";
 import { ExportCsvButton } from "../billing/ExportCsvButton";
+import { useCatalog } from "../catalog/useCatalog";
 import { breakableEmail } from "../billing/format";
 import { actionLabel, knownActions } from "./actions";
 import { diffValues, type FieldChange } from "./diff";
@@ -312,22 +313,23 @@ function AuditRow({ entry, onTarget }: { entry: AuditEntry; onTarget: (targetId:
 }
 
 function ChangeLine({ change }: { change: FieldChange }) {
+  const catalog = useCatalog();
   const created = change.before === undefined;
   const removed = change.after === undefined;
   return (
     <li>
       {change.path && <span className="change-key">{change.path}: </span>}
       {created ? (
-        <span className="change-after">{formatValue(change.path, change.after)}</span>
+        <span className="change-after">{formatValue(catalog, change.path, change.after)}</span>
       ) : removed ? (
-        <del className="change-before">{formatValue(change.path, change.before)}</del>
+        <del className="change-before">{formatValue(catalog, change.path, change.before)}</del>
       ) : (
         <>
-          <span className="change-before">{formatValue(change.path, change.before)}</span>
+          <span className="change-before">{formatValue(catalog, change.path, change.before)}</span>
           <span className="change-arrow" aria-label="to">
             {" → "}
           </span>
-          <span className="change-after">{formatValue(change.path, change.after)}</span>
+          <span className="change-after">{formatValue(catalog, change.path, change.after)}</span>
         </>
       )}
     </li>

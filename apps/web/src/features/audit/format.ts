@@ -1,6 +1,7 @@
-import { defaultCatalog, statusLabels } from "@seatdesk/domain";
+import type { Catalog } from "@seatdesk/domain";
 import { createElement, Fragment, type ReactNode } from "react";
-import { formatMoney, formatUtc } from "../../lib/format";
+import { formatMoney, formatUtc, statusLabels } from "../../lib/format";
+import { tierName } from "../catalog/catalog";
 
 const local = new Intl.DateTimeFormat("en-US", {
   year: "numeric",
@@ -22,7 +23,7 @@ const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:
 const credits = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 
 /** One value of an audit entry as a short phrase: money, credits, tiers and instants in the console's words. */
-export function formatValue(path: string, value: unknown): string {
+export function formatValue(catalog: Catalog, path: string, value: unknown): string {
   if (value === undefined) return "—";
   if (value === null) return "none";
   const key = path.split(".").at(-1) ?? path;
@@ -34,7 +35,7 @@ export function formatValue(path: string, value: unknown): string {
   if (typeof value === "boolean") return value ? "yes" : "no";
   if (typeof value === "string") {
     if (isoInstant.test(value)) return formatUtc(value);
-    if (/tier$/i.test(key)) return defaultCatalog.tiers.find((t) => t.id === value)?.name ?? value;
+    if (/tier$/i.test(key)) return tierName(catalog, value);
     if (key === "status" && Object.hasOwn(statusLabels, value)) return statusLabels[value as keyof typeof statusLabels];
     return value;
   }

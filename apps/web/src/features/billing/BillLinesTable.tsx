@@ -1,4 +1,5 @@
 import { formatMoney, plural } from "../../lib/format";
+import { useCatalog } from "../catalog/useCatalog";
 import { breakableEmail, formatAllowance, formatCreditAmount, tierLabel } from "./format";
 import type { BillLineView } from "./types";
 
@@ -17,6 +18,7 @@ const columnCount = 8;
 
 /** One bill's lines, a page at a time: a user per row with the fee, the month's credits and the money. */
 export function BillLinesTable({ caption, lines, loading, busy, totals, empty }: Props) {
+  const catalog = useCatalog();
   const rows = lines ?? [];
   return (
     <div className="table-wrap">
@@ -68,7 +70,7 @@ export function BillLinesTable({ caption, lines, loading, busy, totals, empty }:
                 <span className="name">{line.displayName}</span>
                 <span className="email">{breakableEmail(line.email)}</span>
               </th>
-              <td>{tierLabel(line.feeTier)}</td>
+              <td>{tierLabel(catalog, line.feeTier)}</td>
               <td className="num">
                 {formatMoney(line.feeCents)}
                 {line.proration && (

@@ -7,6 +7,7 @@ import { collectAllPages } from "../../lib/csv";
 import { errorMessage } from "../../lib/errors";
 import { formatMoney, formatUtc, plural } from "../../lib/format";
 import { useSearchParam } from "../../lib/use-search-param";
+import { useCatalog } from "../catalog/useCatalog";
 import { billCsv } from "./billing-csv";
 import { BillLinesTable, LinesPager } from "./BillLinesTable";
 import { ExportCsvButton } from "./ExportCsvButton";
@@ -52,6 +53,7 @@ function useCursorPages() {
 
 function EstimatePanel({ profile, canEdit, go }: Pick<ProfilePageProps, "profile" | "canEdit" | "go">) {
   const trpc = useTRPC();
+  const catalog = useCatalog();
   const queryClient = useQueryClient();
   const headingId = useId();
   const paging = useCursorPages();
@@ -77,7 +79,7 @@ function EstimatePanel({ profile, canEdit, go }: Pick<ProfilePageProps, "profile
     );
     return {
       filename: `seatdesk-estimate-${profile.region}-${first.periodId}.csv`,
-      csv: billCsv(items),
+      csv: billCsv(catalog, items),
       message: `Downloaded ${plural(items.length, "line")}.`,
     };
   };
@@ -337,6 +339,7 @@ function InvoicesPanel({ profileId, region }: { profileId: string; region: strin
 /** One finalized invoice: its totals and its lines, paged, with a CSV of every line. */
 function InvoiceView({ profile, periodId, onBack }: ProfilePageProps & { periodId: string; onBack: () => void }) {
   const trpc = useTRPC();
+  const catalog = useCatalog();
   const queryClient = useQueryClient();
   const headingId = useId();
   const paging = useCursorPages();
@@ -358,7 +361,7 @@ function InvoiceView({ profile, periodId, onBack }: ProfilePageProps & { periodI
       (page) => page.nextCursor,
       progress,
     );
-    return { filename: `seatdesk-invoice-${profile.region}-${periodId}.csv`, csv: billCsv(items), message: `Downloaded ${plural(items.length, "line")}.` };
+    return { filename: `seatdesk-invoice-${profile.region}-${periodId}.csv`, csv: billCsv(catalog, items), message: `Downloaded ${plural(items.length, "line")}.` };
   };
 
   const back = (event: MouseEvent<HTMLAnchorElement>) => {

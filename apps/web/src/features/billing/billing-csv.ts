@@ -1,3 +1,4 @@
+import type { Catalog } from "@seatdesk/domain";
 import { centicreditsToDecimal, centsToDecimal, toCsv } from "../../lib/csv";
 import { tierLabel } from "./format";
 import type { BillLineView } from "./types";
@@ -19,15 +20,15 @@ export const billCsvHeader = [
   "Total (USD)",
 ] as const;
 
-/** Every line of a bill as CSV text, one row per line under a header row. */
-export function billCsv(lines: readonly BillLineView[]): string {
+/** Every line of a bill as CSV text, one row per line under a header row; tier names from the server's catalog. */
+export function billCsv(catalog: Catalog, lines: readonly BillLineView[]): string {
   return toCsv(
     billCsvHeader,
     lines.map((l) => [
       l.displayName,
       l.email,
       l.userId,
-      l.feeTier ? tierLabel(l.feeTier) : "",
+      l.feeTier ? tierLabel(catalog, l.feeTier) : "",
       centsToDecimal(l.feeCents),
       l.proration ? l.proration.days : "",
       l.proration ? l.proration.daysInMonth : "",

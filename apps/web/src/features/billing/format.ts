@@ -1,5 +1,6 @@
-import { defaultCatalog, type TierId } from "@seatdesk/domain";
+import type { Catalog, TierId } from "@seatdesk/domain";
 import { createElement, Fragment, type ReactNode } from "react";
+import { tierName } from "../catalog/catalog";
 
 const monthYear = new Intl.DateTimeFormat("en-US", { month: "long", year: "numeric", timeZone: "UTC" });
 const shortDay = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
@@ -27,10 +28,10 @@ export function formatCreditAmount(centicredits: number): string {
   return credits2.format(centicredits / 100);
 }
 
-/** The catalog's name of a tier ("Pro+"); the API does not serve the catalog yet, so this is the default one. */
-export function tierLabel(id: TierId | null): string {
+/** The server's catalog's name of a tier ("Pro+"); "—" for none. */
+export function tierLabel(catalog: Catalog, id: TierId | null): string {
   if (!id) return "—";
-  return defaultCatalog.tiers.find((t) => t.id === id)?.name ?? id;
+  return tierName(catalog, id);
 }
 
 const creditsUpTo2 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });

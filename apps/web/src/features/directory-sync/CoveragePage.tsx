@@ -10,7 +10,7 @@ import { formatUtc, plural } from "../../lib/format";
 import { withBreakAfterAt } from "../settings/CredentialsTable";
 import { ConfirmDialog } from "../settings/SettingsDialog";
 import { StatusBadge } from "../users/StatusBadge";
-import { tierName } from "../users/tiers";
+import { useTierName } from "../catalog/useCatalog";
 
 type Api = inferRouterClient<AppRouter>;
 type Report = Awaited<ReturnType<Api["coverage"]["report"]["query"]>>;
@@ -32,6 +32,7 @@ const orphanReasons: Record<Orphan["reason"], string> = {
  * Owners and admins can repair both; the repair is audited.
  */
 export function CoveragePage({ profile, canEdit, go }: ProfilePageProps) {
+  const tierName = useTierName();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const report = useQuery(trpc.coverage.report.queryOptions({ profileId: profile.id }));

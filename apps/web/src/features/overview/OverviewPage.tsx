@@ -5,7 +5,7 @@ import type { ProfilePageProps } from "../../app/page-props";
 import { useTRPC } from "../../app/trpc";
 import { errorMessage } from "../../lib/errors";
 import { formatMoney, formatUtc } from "../../lib/format";
-import { tierName } from "../users/tiers";
+import { useTierName } from "../catalog/useCatalog";
 import { ActiveUsersChart, CreditsByClientChart, CreditsByTierChart, SubscriptionsChart } from "./charts";
 import { creditNumber, formatCount, formatPercent, monthOf, periodName } from "./format";
 import type { DashboardSummary } from "./types";
@@ -120,6 +120,7 @@ function KeyFigures({ data }: { data: DashboardSummary }) {
 }
 
 function SubscriptionsPanel({ data, onOpenUsers }: { data: DashboardSummary; onOpenUsers: () => void }) {
+  const tierName = useTierName();
   const { byTier, byStatus, total } = data.subscriptions;
   return (
     <Panel

@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { tierName } from "../users/tiers";
+import { useTierName } from "../catalog/useCatalog";
 import { creditNumber, dayLong, dayShort, formatCount } from "./format";
 import type { ActiveUsersSeries, DashboardSummary } from "./types";
 
@@ -97,6 +97,7 @@ type Summary = DashboardSummary;
 
 /** Subscriptions by tier, each bar split by status (stacked, horizontal). */
 export function SubscriptionsChart({ byTier }: { byTier: Summary["subscriptions"]["byTier"] }) {
+  const tierName = useTierName();
   const data = byTier.map((t) => ({ name: tierName(t.tier), active: t.byStatus.active, pending: t.byStatus.pending, canceled: t.byStatus.canceled, total: t.total }));
   const label = `Bar chart of subscriptions by tier and status: ${data
     .map((d) => `${d.name} ${formatCount(d.total)} (${formatCount(d.active)} active, ${formatCount(d.pending)} pending, ${formatCount(d.canceled)} canceled)`)
@@ -213,6 +214,7 @@ function CreditBars({ rows, kind, layout }: { rows: CreditRow[]; kind: string; l
 }
 
 export function CreditsByTierChart({ byTier }: { byTier: Summary["credits"]["byTier"] }) {
+  const tierName = useTierName();
   const rows = byTier.map((t) => ({ ...t, name: tierName(t.tier) }));
   const total = (k: "includedCc" | "overageCc" | "unbilledCc" | "usedCc") => creditNumber(rows.reduce((sum, r) => sum + r[k], 0));
   return (

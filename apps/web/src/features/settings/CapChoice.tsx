@@ -1,5 +1,7 @@
 import { useId } from "react";
-import { overageMoney, overagePrice, parseCreditsInput } from "./settings-format";
+import { overagePrice } from "../catalog/catalog";
+import { useCatalog } from "../catalog/useCatalog";
+import { overageMoney, parseCreditsInput } from "./settings-format";
 import type { WireCap } from "./settings-types";
 
 /** What the cap radios hold: "none" only where the override may be absent (a user's cap). */
@@ -36,6 +38,7 @@ interface Props {
 
 /** An override's cap: none (for users), unlimited, or a number of credits. */
 export function CapChoice({ legend, value, onChange, disabled, noneLabel, noneHelp, unlimitedHelp, error }: Props) {
+  const catalog = useCatalog();
   const name = useId();
   const inputId = useId();
   const errorId = useId();
@@ -80,7 +83,7 @@ export function CapChoice({ legend, value, onChange, disabled, noneLabel, noneHe
       </div>
       {parsed && "value" in parsed && (
         <p className="field-help amount-hint">
-          At most {overageMoney(parsed.value)} of overage a month per person, at {overagePrice} per credit.
+          At most {overageMoney(catalog, parsed.value)} of overage a month per person, at {overagePrice(catalog)} per credit.
         </p>
       )}
       {error && (

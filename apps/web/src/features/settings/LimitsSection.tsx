@@ -1,18 +1,11 @@
 import { useId, useState, type FormEvent } from "react";
 import { SaveStatus } from "./SettingsDialog";
-import {
-  centsToInput,
-  fieldErrorMessage,
-  formatWireCredits,
-  overageCentsPerCredit,
-  overageMoney,
-  overagePrice,
-  parseCreditsInput,
-  parseDollarsInput,
-} from "./settings-format";
+import { overagePrice } from "../catalog/catalog";
+import { useCatalog } from "../catalog/useCatalog";
+import { budgetCredits, centsToInput, fieldErrorMessage, formatWireCredits, overageMoney, parseCreditsInput, parseDollarsInput } from "./settings-format";
 import type { Settings } from "./settings-types";
 import { useSettingsUpdate } from "./use-settings";
-import { formatCredits, formatMoney } from "../../lib/format";
+import { formatMoney } from "../../lib/format";
 
 interface Props {
   settings: Settings;
@@ -50,6 +43,7 @@ export function LimitsSection({ settings, canEdit }: Props) {
 type Mode = "none" | "amount";
 
 function DefaultCapForm({ settings, canEdit }: Props) {
+  const catalog = useCatalog();
   const update = useSettingsUpdate(settings.profileId);
   const saved = settings.defaultCapCredits;
   const [draft, setDraft] = useState<{ mode: Mode; text: string } | null>(null);
@@ -84,7 +78,7 @@ function DefaultCapForm({ settings, canEdit }: Props) {
       inputLabel="Default cap in credits"
       amountChoiceLabel="Cap at a number of credits"
       inputMode="decimal"
-      amountHint={current.mode === "amount" && "value" in parsed ? `At most ${overageMoney(parsed.value)} of overage per person a month, at ${overagePrice} per credit.` : null}
+      amountHint={current.mode === "amount" && "value" in parsed ? `At most ${overageMoney(catalog, parsed.value)} of overage per person a month, at ${overagePrice(catalog)} per credit.` : null}
       savedText={saved === null ? "No default cap" : `${formatWireCredits(saved)} a month per person`}
       mode={current.mode}
       text={current.text}
@@ -102,6 +96,7 @@ function DefaultCapForm({ settings, canEdit }: Props) {
 }
 
 function BudgetForm({ settings, canEdit }: Props) {
+  const catalog = useCatalog();
   const update = useSettingsUpdate(settings.profileId);
   const saved = settings.budgetCents;
   const [draft, setDraft] = useState<{ mode: Mode; text: string } | null>(null);
@@ -138,7 +133,7 @@ function BudgetForm({ settings, canEdit }: Props) {
       inputMode="decimal"
       amountHint={
         current.mode === "amount" && "cents" in parsed
-          ? `${formatMoney(parsed.cents)} pays for ${formatCredits(Math.floor((parsed.cents * 100) / overageCentsPerCredit))} of overage.`
+          ? `${formatMoney(parsed.cents)} pays for ${budgetCredits(catalog, parsed.cents)} of overage.`
           : null
       }
       savedText={saved === null ? "No budget" : `${formatMoney(saved)} a month`}

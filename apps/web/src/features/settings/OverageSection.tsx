@@ -1,6 +1,8 @@
 import { useId, useState } from "react";
 import { ConfirmDialog, SaveStatus } from "./SettingsDialog";
-import { fieldErrorMessage, overagePrice } from "./settings-format";
+import { overagePrice } from "../catalog/catalog";
+import { useCatalog } from "../catalog/useCatalog";
+import { fieldErrorMessage } from "./settings-format";
 import type { Settings } from "./settings-types";
 import { useSettingsUpdate } from "./use-settings";
 import { plural } from "../../lib/format";
@@ -16,6 +18,7 @@ interface Props {
  * people who have used their allowance stop working the moment it is saved.
  */
 export function OverageSection({ settings, canEdit }: Props) {
+  const catalog = useCatalog();
   const headingId = useId();
   const switchId = useId();
   const explainId = useId();
@@ -89,7 +92,7 @@ export function OverageSection({ settings, canEdit }: Props) {
             </p>
             <p>
               A person who has used all the credits of their plan keeps working. What they use past the allowance is billed at{" "}
-              <strong>{overagePrice} per credit</strong> on this month’s invoice, up to their cap and the profile’s monthly budget below.
+              <strong>{overagePrice(catalog)} per credit</strong> on this month’s invoice, up to their cap and the profile’s monthly budget below.
             </p>
           </div>
         </div>

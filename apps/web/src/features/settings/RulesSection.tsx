@@ -1,5 +1,16 @@
-import { cancelAccessModes, defaultCatalog, firstMonthModes, type CancelAccessMode, type FirstMonthMode } from "@seatdesk/domain";
+import {
+  cancelAccessModes,
+  computeCharge,
+  firstMonthModes,
+  noteActive,
+  openLedger,
+  periodFromParts,
+  type CancelAccessMode,
+  type Catalog,
+  type FirstMonthMode,
+} from "@seatdesk/domain";
 import { useId, useState, type FormEvent } from "react";
+import { useCatalog } from "../catalog/useCatalog";
 import { SaveStatus } from "./SettingsDialog";
 import { fieldErrorMessage } from "./settings-format";
 import type { Settings } from "./settings-types";
@@ -22,26 +33,38 @@ const cancelAccessOptions: Record<CancelAccessMode, { title: string; help: strin
   },
 };
 
-/** "Pro activated on the 16th of a 30-day month costs $10.00": the proration rule, worked once. */
-function proratedExample(): string {
-  const tier = defaultCatalog.tiers[0];
+/**
+ * "Pro activated on the 16th of a 30-day month costs $10.00 (15 of its 30 days)." The proration rule worked
+ * once, by the domain's own bill (computeCharge) on the server's cheapest tier, so the example is what an
+ * invoice would say. June 2026 is only a 30-day month to work it in.
+ */
+function proratedExample(catalog: Catalog): string {
+  const tier = catalog.tiers[0];
   if (!tier) return "";
-  return ` ${tier.name} activated on the 16th of a 30-day month costs ${formatMoney(Math.round((tier.priceCents * 15) / 30))}.`;
+  const june = periodFromParts(2026, 5);
+  const ledger = noteActive(catalog, openLedger(june, null), tier.id, new Date(Date.UTC(2026, 5, 16)), "prorated");
+  const charge = computeCharge(catalog, ledger, june);
+  if (!charge.proration) return "";
+  const { days, daysInMonth } = charge.proration;
+  return ` ${tier.name} activated on the 16th of a ${daysInMonth}-day month costs ${formatMoney(charge.feeCents)} (${days} of its ${daysInMonth} days).`;
 }
 
-const firstMonthOptions: Record<FirstMonthMode, { title: string; help: string }> = {
-  full: {
-    title: "Full month",
-    help: "A person who becomes active in the middle of a month pays the full monthly price for it.",
-  },
-  prorated: {
-    title: "Prorated",
-    help: `The first paid month costs the price × the days left in it (counting the day of activation) ÷ the days in the month.${proratedExample()}`,
-  },
-};
+function firstMonthOptions(catalog: Catalog): Record<FirstMonthMode, { title: string; help: string }> {
+  return {
+    full: {
+      title: "Full month",
+      help: "A person who becomes active in the middle of a month pays the full monthly price for it.",
+    },
+    prorated: {
+      title: "Prorated",
+      help: `The first paid month costs the price × the days left in it (counting the day of activation) ÷ the days in the month.${proratedExample(catalog)}`,
+    },
+  };
+}
 
 /** `cancelAccess` and `firstMonth` (DESIGN.md §2, "Statuses" and "Charges"). */
 export function RulesSection({ settings, canEdit }: Props) {
+  const catalog = useCatalog();
   const headingId = useId();
   return (
     <section className="panel settings-panel" aria-labelledby={headingId}>
@@ -69,7 +92,7 @@ export function RulesSection({ settings, canEdit }: Props) {
           help="Applies to the month in which someone becomes Active. Later months are always charged in full."
           field="firstMonth"
           values={firstMonthModes}
-          options={firstMonthOptions}
+          options={firstMonthOptions(catalog)}
           saved={settings.firstMonth}
           defaultValue="full"
           saveLabel="Save first-month setting"

@@ -1,25 +1,30 @@
-import { defaultCatalog, type OverageSwitch } from "@seatdesk/domain";
+import { budgetInCenticredits, centicreditsPerCredit, overageCostCents, type Catalog, type OverageSwitch } from "@seatdesk/domain";
+import { centsToDecimal } from "../../lib/csv";
 import { errorMessage } from "../../lib/errors";
 import { formatCredits, formatMoney } from "../../lib/format";
 import type { WireCap } from "./settings-types";
 
-/**
- * The price of a credit of overage. The API does not serve the catalog yet; the server starts with
- * this default one (DESIGN.md §2), so it is the price on the invoice.
- */
-export const overageCentsPerCredit = defaultCatalog.overageCentsPerCredit;
-
-/** "$0.04" */
-export const overagePrice = formatMoney(overageCentsPerCredit);
-
 /** Credits as the API gives them (two decimals at most) to "1,250.5 credits". */
 export function formatWireCredits(credits: number): string {
-  return formatCredits(Math.round(credits * 100));
+  return formatCredits(toCenticredits(credits));
 }
 
-/** What a number of overage credits costs at most: "$20.00". */
-export function overageMoney(credits: number): string {
-  return formatMoney(Math.round(credits * overageCentsPerCredit));
+/** Credits as the API and the forms give them (two decimals at most) in centicredits: 250.5 → 25050. */
+function toCenticredits(credits: number): number {
+  return Math.round(credits * centicreditsPerCredit);
+}
+
+/**
+ * What a number of overage credits costs at most, at the server's overage price: "$20.00". The domain prices
+ * it, exactly and rounded once as an invoice line is (DESIGN.md §2, "overage fee").
+ */
+export function overageMoney(catalog: Catalog, credits: number): string {
+  return formatMoney(overageCostCents(catalog, toCenticredits(credits)));
+}
+
+/** The credits of overage a monthly budget buys at the server's overage price, as the domain counts them: "2,500 credits". */
+export function budgetCredits(catalog: Catalog, budgetCents: number): string {
+  return formatCredits(budgetInCenticredits(catalog, budgetCents));
 }
 
 export function formatCap(cap: WireCap): string {
@@ -53,7 +58,7 @@ export function parseDollarsInput(text: string): { cents: number } | { error: st
 
 /** Cents to what a person types back: 150050 → "1500.50", 50000 → "500". */
 export function centsToInput(cents: number): string {
-  return cents % 100 === 0 ? String(cents / 100) : (cents / 100).toFixed(2);
+  return cents % 100 === 0 ? String(cents / 100) : centsToDecimal(cents);
 }
 
 /**

@@ -2,6 +2,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "../../app/trpc";
 import { errorMessage } from "../../lib/errors";
 import { formatUtc } from "../../lib/format";
+import { useCatalog } from "../catalog/useCatalog";
 import { describeAudit } from "./user-format";
 
 const pageSize = 20;
@@ -12,6 +13,7 @@ const pageSize = 20;
  */
 export function AuditHistory({ profileId, userId }: { profileId: string; userId: string }) {
   const trpc = useTRPC();
+  const catalog = useCatalog();
   const history = useInfiniteQuery({
     ...trpc.audit.list.infiniteQueryOptions({ profileId, targetId: userId, limit: pageSize }, { getNextPageParam: (page) => page.nextCursor ?? undefined }),
     // Opened after a change made elsewhere in the console, the page shows that change: always asked again on opening.
@@ -72,7 +74,7 @@ export function AuditHistory({ profileId, userId }: { profileId: string; userId:
                 </tr>
               )}
               {entries.map((entry) => {
-                const d = describeAudit(entry.action, entry.before, entry.after);
+                const d = describeAudit(catalog, entry.action, entry.before, entry.after);
                 return (
                   <tr key={entry.id}>
                     <td className="cell-date">

@@ -1,7 +1,8 @@
 import { formatMoney } from "../../lib/format";
-import { tierName } from "../users/tiers";
+import { overagePrice, tierName } from "../catalog/catalog";
+import { useCatalog } from "../catalog/useCatalog";
 import type { Charge, UserRow } from "./types";
-import { creditsNumber, formatDayUtc, overagePrice, periodEndIso } from "./user-format";
+import { creditsNumber, formatDayUtc, periodEndIso } from "./user-format";
 
 /**
  * The month's charge for this user so far (DESIGN.md §2 "Charges"): the fee of the highest tier held
@@ -9,6 +10,7 @@ import { creditsNumber, formatDayUtc, overagePrice, periodEndIso } from "./user-
  * An estimate until the month closes and its invoice is written.
  */
 export function BillSummary({ charge, row, periodId }: { charge: Charge | null; row: UserRow; periodId: string }) {
+  const catalog = useCatalog();
   const closesAt = periodEndIso(periodId);
   if (!charge) {
     return (
@@ -33,7 +35,7 @@ export function BillSummary({ charge, row, periodId }: { charge: Charge | null; 
             <th scope="row">
               Subscription fee
               <span className="note">
-                {charge.feeTier ? tierName(charge.feeTier) : "No tier"}
+                {charge.feeTier ? tierName(catalog, charge.feeTier) : "No tier"}
                 {charge.proration ? `, prorated: ${charge.proration.days} of ${charge.proration.daysInMonth} days` : charge.feeTier ? ", full month" : ""}
               </span>
             </th>
@@ -43,7 +45,7 @@ export function BillSummary({ charge, row, periodId }: { charge: Charge | null; 
             <th scope="row">
               Overage
               <span className="note">
-                {creditsNumber(charge.overageCc)} credits × {overagePrice}
+                {creditsNumber(charge.overageCc)} credits × {overagePrice(catalog)}
               </span>
             </th>
             <td>{formatMoney(charge.overageCents)}</td>

@@ -1,6 +1,8 @@
 import { useId } from "react";
 import { formatCredits } from "../../lib/format";
-import { creditsNumber, overagePrice } from "./user-format";
+import { overagePrice } from "../catalog/catalog";
+import { useCatalog } from "../catalog/useCatalog";
+import { creditsNumber } from "./user-format";
 import type { Limits, Usage } from "./types";
 
 const capSourceLabels: Record<Limits["capSource"], string> = {
@@ -23,6 +25,7 @@ const widthOf = (part: number, scale: number) => (part <= 0 ? "0%" : `max(3px, $
  */
 export function CreditsBar({ usage, limits, tier }: { usage: Usage; limits: Limits | undefined; tier: string | null }) {
   const labelId = useId();
+  const catalog = useCatalog();
   const { allowanceCc, usedCc, includedCc, overageCc, unbilledCc } = usage;
   const capCc = limits && limits.overageAllowed && limits.cap !== "unlimited" ? Math.round(limits.cap * 100) : null;
   const capEndCc = capCc === null ? null : allowanceCc + capCc;
@@ -93,7 +96,7 @@ export function CreditsBar({ usage, limits, tier }: { usage: Usage; limits: Limi
           </dt>
           <dd>
             {formatCredits(overageCc)}
-            <span className="note">billed at {overagePrice} a credit</span>
+            <span className="note">billed at {overagePrice(catalog)} a credit</span>
           </dd>
         </div>
         <div>

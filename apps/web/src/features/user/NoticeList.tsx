@@ -1,9 +1,11 @@
 import { formatUtc } from "../../lib/format";
 import type { UserNotice } from "./types";
+import { useCatalog } from "../catalog/useCatalog";
 import { describeNotice } from "./user-format";
 
 /** The user's notices, newest first (as the server orders them): thresholds their month crossed. */
 export function NoticeList({ notices }: { notices: UserNotice[] }) {
+  const catalog = useCatalog();
   return (
     <section className="panel user-panel" aria-labelledby="user-notices-title">
       <div className="panel-header">
@@ -20,7 +22,7 @@ export function NoticeList({ notices }: { notices: UserNotice[] }) {
       ) : (
         <ul className="user-notice-list" aria-label="Notices">
           {notices.map((n) => {
-            const d = describeNotice(n.kind);
+            const d = describeNotice(catalog, n.kind);
             return (
               <li key={n.id} className={`user-notice user-notice-${d.tone}`}>
                 <span className="user-notice-icon" aria-hidden="true">

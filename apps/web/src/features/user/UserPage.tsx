@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { effectiveTier } from "@seatdesk/domain";
 import type { MouseEvent, ReactNode } from "react";
 import { PageHeader } from "../../app/PageHeader";
 import type { ProfilePageProps } from "../../app/page-props";
@@ -7,7 +8,7 @@ import { errorMessage, isClientError } from "../../lib/errors";
 import { formatUtc } from "../../lib/format";
 import { useSearchParam } from "../../lib/use-search-param";
 import { StatusBadge } from "../users/StatusBadge";
-import { catalog, tierName } from "../users/tiers";
+import { useCatalog, useTierName } from "../catalog/useCatalog";
 import { AuditHistory } from "./AuditHistory";
 import { BillSummary } from "./BillSummary";
 import { CreditsBar } from "./CreditsBar";
@@ -55,6 +56,7 @@ function BackLink({ region, go }: { region: string; go: ProfilePageProps["go"] }
 }
 
 function UserDetails({ profileId, userId, back }: { profileId: string; userId: string; back: ReactNode }) {
+  const tierName = useTierName();
   const trpc = useTRPC();
   const view = useQuery(trpc.subscriptions.user.queryOptions({ profileId, userId }));
   // Asked only once the user is known, so a bad id shows one error, not two.
@@ -179,7 +181,11 @@ function UserDetails({ profileId, userId, back }: { profileId: string; userId: s
             ) : (
               <p className="user-empty">
                 <strong>No credits this month.</strong>
-                <span>{row.status === null ? "Not subscribed in this profile: the tool's paid features are not available to them." : "Their access has ended."}</span>
+                <span>{row.ended
+                    ? `Their ${tierName(row.ended.tier)} subscription ended ${formatUtc(row.ended.at)}: the tool's paid features are not available to them.`
+                    : row.status === null
+                      ? "Not subscribed in this profile: the tool's paid features are not available to them."
+                      : "Their access has ended."}</span>
               </p>
             )}
             {limits.isError && (
@@ -231,11 +237,13 @@ function StatusNote({ row }: { row: UserRow }) {
  * The highest tier among them is the one they hold and are charged for.
  */
 function TierSources({ row }: { row: UserRow }) {
+  const catalog = useCatalog();
+  const tierName = useTierName();
   const { direct, groups } = row.source;
-  const rank = (id: string) => catalog.tiers.find((t) => t.id === id)?.rank ?? 0;
-  const top = Math.max(0, ...(direct ? [rank(direct)] : []), ...groups.map((g) => rank(g.tier)));
+  // The effective tier is the domain's highest of the covering tiers (DESIGN.md §2, "Changes").
+  const top = effectiveTier(catalog, [...(direct ? [direct] : []), ...groups.map((g) => g.tier)], false);
   const several = (direct ? 1 : 0) + groups.length > 1;
-  const sets = (id: string) => several && rank(id) === top;
+  const sets = (id: string) => several && id === top;
   if (!direct && groups.length === 0) {
     return (
       <span className="muted">

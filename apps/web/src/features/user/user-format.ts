@@ -1,6 +1,6 @@
-import { statusLabels, subscriptionStatuses, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { formatCredits, formatMoney, formatUtc } from "../../lib/format";
-import { catalog, tierName } from "../users/tiers";
+import { subscriptionStatuses, type Catalog, type SubscriptionStatus } from "@seatdesk/domain";
+import { formatCredits, formatUtc, statusLabels } from "../../lib/format";
+import { isCatalogTier, overagePrice, tierName } from "../catalog/catalog";
 
 const day = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
 const month = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "long", timeZone: "UTC" });
@@ -37,14 +37,11 @@ export function creditsNumber(cc: number): string {
   return number.format(cc / 100);
 }
 
-/** The overage price, from the catalog the console shows: "$0.04". */
-export const overagePrice = formatMoney(catalog.overageCentsPerCredit);
-
 /**
  * A notice in plain words (the usage path writes them as a user's month crosses a threshold: issue 5,
  * "Limits and notices"). Unknown kinds are shown as they are rather than hidden.
  */
-export function describeNotice(kind: string): { title: string; body: string; tone: "info" | "warn" } {
+export function describeNotice(catalog: Catalog, kind: string): { title: string; body: string; tone: "info" | "warn" } {
   switch (kind) {
     case "allowance-80":
       return { title: "Used 80% of the month's allowance", body: "Most of the credits included in their plan this month are gone.", tone: "info" };
@@ -55,7 +52,7 @@ export function describeNotice(kind: string): { title: string; body: string; ton
         tone: "warn",
       };
     case "overage-started":
-      return { title: "Started using overage", body: `Credits past the allowance are billed at ${overagePrice} a credit.`, tone: "warn" };
+      return { title: "Started using overage", body: `Credits past the allowance are billed at ${overagePrice(catalog)} a credit.`, tone: "warn" };
     case "cap-reached":
       return {
         title: "Reached their overage cap",
@@ -70,22 +67,21 @@ export function describeNotice(kind: string): { title: string; body: string; ton
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isTier = (v: unknown): v is TierId => typeof v === "string" && catalog.tiers.some((t) => t.id === v);
 const isStatus = (v: unknown): v is SubscriptionStatus => typeof v === "string" && (subscriptionStatuses as readonly string[]).includes(v);
 
 /** A subscription as the audit log stored it, in a few words: "Pro+, Active, moving to Pro on Feb 1, 2027". */
-export function describeSubscription(value: unknown): string {
+export function describeSubscription(catalog: Catalog, value: unknown): string {
   if (!isRecord(value)) return "Not subscribed";
   const parts: string[] = [];
-  if (isTier(value.tier)) parts.push(tierName(value.tier));
+  if (isCatalogTier(catalog, value.tier)) parts.push(tierName(catalog, value.tier));
   if (isStatus(value.status)) parts.push(statusLabels[value.status]);
-  if (isTier(value.scheduledTier) && typeof value.scheduledAt === "string") parts.push(`moving to ${tierName(value.scheduledTier)} on ${formatDayUtc(value.scheduledAt)}`);
+  if (isCatalogTier(catalog, value.scheduledTier) && typeof value.scheduledAt === "string") parts.push(`moving to ${tierName(catalog, value.scheduledTier)} on ${formatDayUtc(value.scheduledAt)}`);
   if (value.status === "canceled" && typeof value.accessEndsAt === "string") parts.push(`access until ${formatUtc(value.accessEndsAt)}`);
   return parts.join(", ") || "Subscription";
 }
 
-function tierOf(value: unknown): string {
-  return isRecord(value) && isTier(value.tier) ? tierName(value.tier) : "None";
+function tierOf(catalog: Catalog, value: unknown): string {
+  return isRecord(value) && isCatalogTier(catalog, value.tier) ? tierName(catalog, value.tier) : "None";
 }
 
 function capOf(value: unknown): string {
@@ -105,20 +101,20 @@ function limitsOf(value: unknown): string {
 }
 
 /** One audit entry about a user, as "what" and "before → after" in plain words. */
-export function describeAudit(action: string, before: unknown, after: unknown): { what: string; before: string | null; after: string | null } {
+export function describeAudit(catalog: Catalog, action: string, before: unknown, after: unknown): { what: string; before: string | null; after: string | null } {
   switch (action) {
     case "assignment.subscribe":
-      return { what: "Subscribed directly", before: tierOf(before), after: tierOf(after) };
+      return { what: "Subscribed directly", before: tierOf(catalog, before), after: tierOf(catalog, after) };
     case "assignment.change-plan":
-      return { what: "Plan changed (direct assignment)", before: tierOf(before), after: tierOf(after) };
+      return { what: "Plan changed (direct assignment)", before: tierOf(catalog, before), after: tierOf(catalog, after) };
     case "assignment.unsubscribe":
-      return { what: "Plan deactivated (direct assignment)", before: tierOf(before), after: tierOf(after) };
+      return { what: "Plan deactivated (direct assignment)", before: tierOf(catalog, before), after: tierOf(catalog, after) };
     case "subscription.changed":
-      return { what: "Subscription updated", before: describeSubscription(before), after: describeSubscription(after) };
+      return { what: "Subscription updated", before: describeSubscription(catalog, before), after: describeSubscription(catalog, after) };
     case "subscription.group-membership": {
       const b = isRecord(before) ? before.subscription : null;
       const a = isRecord(after) ? after.subscription : null;
-      return { what: "Subscription updated by a group membership change", before: describeSubscription(b), after: describeSubscription(a) };
+      return { what: "Subscription updated by a group membership change", before: describeSubscription(catalog, b), after: describeSubscription(catalog, a) };
     }
     case "settings.setUserOverride":
       return { what: "Overage limits changed", before: limitsOf(before), after: limitsOf(after) };

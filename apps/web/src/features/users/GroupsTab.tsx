@@ -7,7 +7,8 @@ import { useDebouncedValue } from "../../lib/use-debounced-value";
 import { ChangeDialog } from "./ChangeDialog";
 import { RowActions, type PlanAction } from "./RowActions";
 import { SubscribeDialog } from "./SubscribeDialog";
-import { describeResults, tierName } from "./tiers";
+import { useTierName } from "../catalog/useCatalog";
+import { describeResults } from "./tiers";
 import { Blank, SkeletonRows } from "./UsersTable";
 
 interface GroupRow {
@@ -23,6 +24,7 @@ type Dialog = { action: PlanAction; groups: GroupRow[] } | null;
 /** The Groups tab: each group, the tier assigned to it here, its members and how many are subscribed. */
 export function GroupsTab({ profileId, canEdit, onNotice }: { profileId: string; canEdit: boolean; onNotice: (text: string | null) => void }) {
   const trpc = useTRPC();
+  const tierName = useTierName();
   const headingId = useId();
   const searchId = useId();
   const [searchText, setSearchText] = useState("");
@@ -140,7 +142,7 @@ export function GroupsTab({ profileId, canEdit, onNotice }: { profileId: string;
                 <th scope="row" className="cell-name">
                   <span className="name">{g.displayName}</span>
                 </th>
-                <td>{g.tier ? tierName(g.tier as never) : <Blank label="No plan" />}</td>
+                <td>{g.tier ? tierName(g.tier) : <Blank label="No plan" />}</td>
                 <td>{g.members.toLocaleString("en-US")}</td>
                 <td>{g.subscribedMembers.toLocaleString("en-US")}</td>
                 <td className="cell-actions">
@@ -163,7 +165,7 @@ export function GroupsTab({ profileId, canEdit, onNotice }: { profileId: string;
           profileId={profileId}
           targets={{ kind: "groups", groups: dialog.groups }}
           onClose={() => setDialog(null)}
-          onSubscribed={(result, t) => finish(describeResults(result.results, t).replace(/^Subscribed (\d[\d,]*) users? to/, (_m, n) => `Subscribed ${n === "1" ? "1 member" : `${n} members`} to`))}
+          onSubscribed={(result, t) => finish(describeResults(result.results, tierName(t)).replace(/^Subscribed (\d[\d,]*) users? to/, (_m, n) => `Subscribed ${n === "1" ? "1 member" : `${n} members`} to`))}
         />
       )}
       {(dialog?.action === "change" || dialog?.action === "deactivate") && (

@@ -1,11 +1,13 @@
 import type { TierId } from "@seatdesk/domain";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent, type SyntheticEvent } from "react";
 import { useTRPC, type SubscribeResult, type UsersTabRow } from "../../app/trpc";
 import { DialogButtons } from "../../components/DialogButtons";
 import { errorMessage } from "../../lib/errors";
-import { formatMoney, plural } from "../../lib/format";
-import { catalog, tierName } from "./tiers";
+import { plural } from "../../lib/format";
+import { firstTier } from "../catalog/catalog";
+import { useCatalog, useTierName } from "../catalog/useCatalog";
+import { PlanPreview } from "./PlanPreview";
 import { TierChoice } from "./TierChoice";
 
 /** Who is being subscribed: users (with what the Users tab knows of them) or groups. */
@@ -21,18 +23,24 @@ interface Props {
 }
 
 /**
- * Subscribes the selected users to one tier. Says what will happen and what it costs before
- * anything is written (STYLE.md, "Web"); the list refreshes before the dialog closes.
+ * Subscribes the selected users or groups to one tier. Before anything is written it shows the server's
+ * preview (`subscriptions.previewChange`, as Change plan does): who is subscribed, upgraded now, moved down
+ * on the 1st or left unchanged, and the money this month and from next month (STYLE.md, "Web"). The list
+ * refreshes before the dialog closes.
  */
 export function SubscribeDialog({ profileId, targets, onClose, onSubscribed }: Props) {
   const users = targets.kind === "users" ? targets.users : [];
   const groups = targets.kind === "groups" ? targets.groups : [];
   const trpc = useTRPC();
+  const catalog = useCatalog();
+  const tierName = useTierName();
   const queryClient = useQueryClient();
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const summaryId = useId();
-  const [tier, setTier] = useState<TierId>("pro");
+  const [tier, setTier] = useState<TierId>(() => firstTier(catalog));
+  const ids = targets.kind === "users" ? { userIds: users.map((u) => u.userId) } : { groupIds: groups.map((g) => g.groupId) };
+  const preview = useQuery(trpc.subscriptions.previewChange.queryOptions({ profileId, ...ids, tier }));
 
   const subscribe = useMutation(
     trpc.subscriptions.subscribe.mutationOptions({
@@ -52,10 +60,8 @@ export function SubscribeDialog({ profileId, targets, onClose, onSubscribed }: P
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (pending) return;
-    subscribe.mutate(
-      targets.kind === "users" ? { profileId, userIds: users.map((u) => u.userId), tier } : { profileId, groupIds: groups.map((g) => g.groupId), tier },
-    );
+    if (pending || !preview.data) return;
+    subscribe.mutate({ profileId, ...ids, tier });
   };
 
   // Escape closes a modal dialog; not while the change is being written.
@@ -64,10 +70,8 @@ export function SubscribeDialog({ profileId, targets, onClose, onSubscribed }: P
     if (!pending) onClose();
   };
 
-  const chosen = catalog.tiers.find((t) => t.id === tier);
   const count = targets.kind === "users" ? users.length : groups.length;
   const existing = users.filter((u) => u.status !== null).length;
-  const inactive = users.filter((u) => !u.directoryActive).length;
 
   return (
     <dialog ref={ref} className="modal" aria-labelledby={titleId} aria-describedby={summaryId} onCancel={onCancel}>
@@ -83,48 +87,26 @@ export function SubscribeDialog({ profileId, targets, onClose, onSubscribed }: P
             <span className="muted">Selected:</span> {selectedNames([...users, ...groups])}
           </p>
           <TierChoice legend="Tier" value={tier} onChange={setTier} disabled={pending} />
-          <div id={summaryId} className="summary">
+          <div id={summaryId} className="summary" aria-live="polite">
             {targets.kind === "groups" ? (
               <p>
                 <strong>
                   {plural(count, "group")} will be assigned {tierName(tier)}.
                 </strong>{" "}
-                Each member is subscribed at once (new subscriptions appear as Pending and are not charged until the person first uses the
-                tool); a member keeps the highest tier assigned to them, and people who join the group later are subscribed as they join.
-                {chosen && ` Each active member costs ${formatMoney(chosen.priceCents)} a month.`}
+                Each member is subscribed at once; a member keeps the highest tier assigned to them, and people who join the group later
+                are subscribed as they join.
               </p>
             ) : (
-            <>
-            <p>
-              <strong>
-                {plural(count, "user")} will be subscribed to {tierName(tier)}.
-              </strong>{" "}
-              {existing === 0
-                ? "They appear as Pending and are not charged until they first use the tool."
-                : "New subscriptions appear as Pending and are not charged until they first use the tool."}
-            </p>
-            {chosen && (
               <p>
-                {count === 1
-                  ? `Once active, it costs ${formatMoney(chosen.priceCents)} a month.`
-                  : `Once active, each costs ${formatMoney(chosen.priceCents)} a month (${formatMoney(chosen.priceCents * count)} a month for all ${count}).`}
+                <strong>
+                  {plural(count, "user")} will be subscribed to {tierName(tier)}.
+                </strong>{" "}
+                {existing === 0
+                  ? "They appear as Pending and are not charged until they first use the tool."
+                  : "New subscriptions appear as Pending and are not charged until they first use the tool."}
               </p>
             )}
-            {existing > 0 && (
-              <p>
-                {existing} of them already {existing === 1 ? "has" : "have"} a subscription. A user keeps the highest
-                tier assigned to them: a move up applies immediately and is charged at the higher price for this month; a move down takes
-                effect on the 1st of next month, 00:00 UTC.
-              </p>
-            )}
-            {inactive > 0 && (
-              <p>
-                {plural(inactive, "user")} {inactive === 1 ? "is" : "are"} inactive in your directory and will not be subscribed until the
-                identity provider reactivates them.
-              </p>
-            )}
-            </>
-            )}
+            <PlanPreview preview={preview} mode="subscribe" />
           </div>
           {subscribe.isError && (
             <div role="alert" className="alert alert-error">
@@ -133,7 +115,7 @@ export function SubscribeDialog({ profileId, targets, onClose, onSubscribed }: P
           )}
         </div>
         <div className="modal-footer">
-          <DialogButtons pending={pending} label="Subscribe" pendingLabel="Subscribing…" onCancel={onClose} />
+          <DialogButtons pending={pending} label="Subscribe" pendingLabel="Subscribing…" onCancel={onClose} disabled={!preview.data} />
         </div>
       </form>
     </dialog>

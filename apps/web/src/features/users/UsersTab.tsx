@@ -1,4 +1,4 @@
-import { tierIds, type TierId } from "@seatdesk/domain";
+import type { TierId } from "@seatdesk/domain";
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { useCallback, useId, useState } from "react";
 import { useTRPC, type UsersTabRow } from "../../app/trpc";
@@ -8,7 +8,8 @@ import { useDebouncedValue } from "../../lib/use-debounced-value";
 import { ChangeDialog } from "./ChangeDialog";
 import type { PlanAction } from "./RowActions";
 import { SubscribeDialog } from "./SubscribeDialog";
-import { describeResults, tierName } from "./tiers";
+import { useCatalog, useTierName } from "../catalog/useCatalog";
+import { describeResults } from "./tiers";
 import { UsersTable } from "./UsersTable";
 
 /** Rows asked for at a time; the table shows only those in view. */
@@ -27,6 +28,8 @@ type Dialog = { action: PlanAction; users: UsersTabRow[] } | null;
 
 export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: string; canEdit: boolean; onNotice: (text: string | null) => void; onOpen: (userId: string) => void }) {
   const trpc = useTRPC();
+  const catalog = useCatalog();
+  const tierName = useTierName();
   const headingId = useId();
   const searchId = useId();
   const [searchText, setSearchText] = useState("");
@@ -141,9 +144,9 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
           <span className="visually-hidden">Tier</span>
           <select aria-label="Tier" value={tier} onChange={(e) => setTier(e.target.value as TierId | "")}>
             <option value="">Any tier</option>
-            {tierIds.map((id) => (
-              <option key={id} value={id}>
-                {tierName(id)}
+            {catalog.tiers.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
               </option>
             ))}
           </select>
@@ -204,7 +207,7 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
           profileId={profileId}
           targets={{ kind: "users", users: dialog.users }}
           onClose={() => setDialog(null)}
-          onSubscribed={(result, t) => finish(describeResults(result.results, t))}
+          onSubscribed={(result, t) => finish(describeResults(result.results, tierName(t)))}
         />
       )}
       {(dialog?.action === "change" || dialog?.action === "deactivate") && (

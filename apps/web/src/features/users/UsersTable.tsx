@@ -4,7 +4,7 @@ import type { UsersTabRow } from "../../app/trpc";
 import { formatCredits, formatDay, formatUtc } from "../../lib/format";
 import { RowActions, type PlanAction } from "./RowActions";
 import { StatusBadge } from "./StatusBadge";
-import { tierName } from "./tiers";
+import { useTierName } from "../catalog/useCatalog";
 
 interface Props {
   rows: UsersTabRow[];
@@ -34,6 +34,7 @@ const rowHeight = 52;
  * 100,000 scrolls as lightly as one of 50; reaching the end of what is loaded asks for the next page.
  */
 export function UsersTable(props: Props) {
+  const tierName = useTierName();
   const { rows, loading, busy, hasMore, loadMore, selected, onToggle, onToggleLoaded, order, onOrder, canEdit } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 12 });
@@ -146,6 +147,11 @@ export function UsersTable(props: Props) {
                 <td className="cell-status">
                   <StatusBadge status={row.status} />
                   {row.status === "canceled" && row.accessEndsAt && <span className="note">access until {formatUtc(row.accessEndsAt)}</span>}
+                  {row.status === null && row.ended && (
+                    <span className="note">
+                      {tierName(row.ended.tier)} ended {formatUtc(row.ended.at)}
+                    </span>
+                  )}
                 </td>
                 <td>
                   {row.scheduledTier && row.scheduledAt ? (

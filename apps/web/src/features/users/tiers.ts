@@ -1,20 +1,6 @@
-import { defaultCatalog, statusLabels, type SubscriptionStatus, type Tier, type TierId } from "@seatdesk/domain";
+import type { SubscriptionStatus } from "@seatdesk/domain";
 import type { SubscribeResult } from "../../app/trpc";
-import { formatUtc, plural } from "../../lib/format";
-
-/**
- * The catalog the console shows. The API does not serve the catalog yet, so this is the default one
- * of DESIGN.md §2, the same data the server starts with.
- */
-export const catalog = defaultCatalog;
-
-export function tierName(id: TierId): string {
-  return catalog.tiers.find((t) => t.id === id)?.name ?? id;
-}
-
-export function tierById(id: TierId): Tier | undefined {
-  return catalog.tiers.find((t) => t.id === id);
-}
+import { formatUtc, plural, statusLabels } from "../../lib/format";
 
 export const notSubscribedLabel = "Not subscribed";
 
@@ -22,9 +8,8 @@ export function statusLabel(status: SubscriptionStatus | null): string {
   return status ? statusLabels[status] : notSubscribedLabel;
 }
 
-/** What the server did, in one or two sentences: "Subscribed 3 users to Pro+." */
-export function describeResults(results: SubscribeResult["results"], tier: TierId): string {
-  const name = tierName(tier);
+/** What the server did, in one or two sentences: "Subscribed 3 users to Pro+." (`name`: the tier's name in the catalog). */
+export function describeResults(results: SubscribeResult["results"], name: string): string {
   let done = 0;
   let unchanged = 0;
   let inactive = 0;

@@ -1,0 +1,116 @@
+import { maxTargetsPerCall, type Catalog } from "@seatdesk/domain";
+import type { KeyScope } from "../../auth/api-keys";
+import { parseEvents, type ParsedEvent, type UsageEventInput } from "./parse";
+import { record } from "./record";
+import type { Database, Recorded } from "./types";
+
+/**
+ * Records events (one, or a batch of up to 1,000) in one transaction, all or nothing (issue 5):
+ * each is split by the rules, counters move atomically, the event is stored with its answer, and the
+ * same key with the same body answers the stored result again; with another body, IDEMPOTENCY_CONFLICT.
+ *
+ * A single event (`usage.record`) is validated here and then recorded together with the other single
+ * events of the same profile that arrive in the same turn of the event loop (see coalesce).
+ */
+export async function recordEvents(db: Database, catalog: Catalog, scope: KeyScope, input: UsageEventInput[], now: Date, indexed: boolean): Promise<Recorded[]> {
+  const events = parseEvents(input, now, indexed);
+  if (events.length === 1 && !indexed) return [await coalesce(db, catalog, scope, events[0]!)];
+  return record(db, catalog, scope, events, indexed);
+}
+
+interface Waiting {
+  catalog: Catalog;
+  scope: KeyScope;
+  event: ParsedEvent;
+  resolve: (r: Recorded) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Groups of single events of one profile recorded at the same time; events arriving meanwhile wait and
+ * go together as the next group. Two rather than one, so that a group waiting for a user's lock (a
+ * batch holding it) does not hold up every other event of the profile.
+ */
+const groupsInFlight = 2;
+
+interface Lane {
+  catalog: Catalog;
+  key: string;
+  running: number;
+  queue: Waiting[];
+  scheduled: boolean;
+}
+/**
+ * Per database, catalog and profile; a lane is dropped when idle. The profile's settings are not part of
+ * the key: each group reads them in its own transaction, so all its events see the same, current ones.
+ */
+const lanes = new WeakMap<Database, WeakMap<Catalog, Map<string, Lane>>>();
+
+const scopeKey = (s: KeyScope) => `${s.accountId}/${s.profileId}`;
+
+function laneOf(db: Database, catalog: Catalog, scope: KeyScope): Lane {
+  let byCatalog = lanes.get(db);
+  if (!byCatalog) lanes.set(db, (byCatalog = new WeakMap()));
+  let byScope = byCatalog.get(catalog);
+  if (!byScope) byCatalog.set(catalog, (byScope = new Map()));
+  const key = scopeKey(scope);
+  let lane = byScope.get(key);
+  if (!lane) byScope.set(key, (lane = { catalog, key, running: 0, queue: [], scheduled: false }));
+  return lane;
+}
+
+/**
+ * Concurrent single events of one profile are recorded together, as group commit does: while
+ * `groupsInFlight` groups of the profile are being recorded, arriving events wait, and when one
+ * finishes, all those waiting go as the next group, in one transaction: one BEGIN, one lock, one read,
+ * one write and one COMMIT for all of them instead of one each, which is most of what an event costs
+ * PostgreSQL. Without contention an event goes at once (on the next turn of the event loop). A group
+ * runs exactly as a batch does, event after event through the rules, so each answer is the one the
+ * events would get one after the other in arrival order (an order concurrent requests may take
+ * anyway), and each event keeps the time its request arrived. If a group fails for any reason (one
+ * event's user unknown, a conflict, ...), nothing of it was written, and every event of it is recorded
+ * again on its own, so each request gets exactly its own answer or error.
+ */
+function coalesce(db: Database, catalog: Catalog, scope: KeyScope, event: ParsedEvent): Promise<Recorded> {
+  return new Promise((resolve, reject) => {
+    const lane = laneOf(db, catalog, scope);
+    lane.queue.push({ catalog, scope, event, resolve, reject });
+    startNext(db, lane);
+  });
+}
+
+function startNext(db: Database, lane: Lane) {
+  if (lane.scheduled || lane.running >= groupsInFlight || lane.queue.length === 0) return;
+  lane.scheduled = true;
+  // On the next turn, so that the events arriving in this one go together.
+  setImmediate(() => {
+    lane.scheduled = false;
+    const group = lane.queue.splice(0, maxTargetsPerCall);
+    lane.running++;
+    void recordGroup(db, group).finally(() => {
+      lane.running--;
+      startNext(db, lane);
+      if (lane.running === 0 && lane.queue.length === 0 && !lane.scheduled) lanes.get(db)?.get(lane.catalog)?.delete(lane.key);
+    });
+    startNext(db, lane);
+  });
+}
+
+async function recordGroup(db: Database, group: Waiting[]) {
+  const alone = (w: Waiting) =>
+    record(db, w.catalog, w.scope, [w.event], false).then(
+      ([r]) => w.resolve(r!),
+      (e: unknown) => w.reject(e),
+    );
+  if (group.length === 1) return alone(group[0]!);
+  const first = group[0]!;
+  let results: Recorded[];
+  try {
+    results = await record(db, first.catalog, first.scope, group.map((w, index) => ({ ...w.event, index })), false);
+  } catch {
+    // Not swallowed: each event is recorded again on its own and gets its own answer or error.
+    await Promise.all(group.map(alone));
+    return;
+  }
+  group.forEach((w, i) => w.resolve(results[i]!));
+}

@@ -1,0 +1,306 @@
+import { sql, type SQL } from "drizzle-orm";
+import {
+  DomainError,
+  overageAllowed,
+  resolveUserCap,
+  type Cap,
+  type Catalog,
+  type FirstMonthMode,
+  type MonthLedger,
+  type OverageLimits,
+  type OverageSwitch,
+  type Subscription,
+  type TierId,
+} from "@seatdesk/domain";
+import { closeLockKey, ledgerOf, runPrepared, subscriptionOf, uuidArray, type Executor } from "@seatdesk/db";
+import type { KeyScope } from "../../auth/api-keys";
+import { field, type UserRef } from "./parse";
+import type { EventResult } from "./types";
+
+export const textArray = (values: string[]) => sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`}::text[]`;
+
+/**
+ * `column in ($1, …, $n)` for a few values, `column = any(array)` for more. With scalar parameters
+ * PostgreSQL keeps one generic plan of the statement per list length (a single event, or a small group
+ * of them, is the hot path) instead of planning it again on every call: for an array of unknown
+ * length the generic plan looks costly, so a custom plan is made each time. Beyond `scalarListMax`
+ * values (batches), the planning is shared by many events.
+ */
+function inList(column: SQL, values: string[], type: "uuid" | "text"): SQL {
+  const cast = sql.raw(`::${type}`);
+  if (values.length === 1) return sql`${column} = ${values[0]}${cast}`;
+  if (values.length > 0 && values.length <= scalarListMax) return sql`${column} in (${sql.join(values.map((v) => sql`${v}${cast}`), sql`, `)})`;
+  return sql`${column} = any(${type === "uuid" ? uuidArray(values) : textArray(values)})`;
+}
+const scalarListMax = 16;
+
+
+/**
+ * The profile's settings the usage rules read, as the transaction's read saw them (never as the API key's
+ * check saw them, a moment earlier): a change committed before the read is the one the event sees.
+ */
+export interface ProfileLimits {
+  overagesEnabled: boolean;
+  defaultCapCc: number | null;
+  budgetCents: number | null;
+  firstMonth: FirstMonthMode;
+  /** The last period the month close finalized (and invoiced), if any. */
+  closedThrough: string | null;
+}
+
+export interface UserState {
+  userId: string;
+  userName: string;
+  subscription: Subscription | null;
+  limits: { userCap: Cap; overageSwitch: OverageSwitch };
+  /** Deleted by the identity provider: unknown to new events and checks (edge case 9). */
+  deleted: boolean;
+}
+
+interface UserRow {
+  id: string;
+  user_name: string;
+  deleted: boolean;
+  tier: TierId | null;
+  status: Subscription["status"] | null;
+  scheduled_tier: TierId | null;
+  scheduled_at: string | null;
+  access_ends_at: string | null;
+  activated_at: string | null;
+  last_active_at: string | null;
+  user_cap_set: boolean;
+  user_cap_cc: string | number | null;
+  group_caps: (number | string | null)[] | null;
+  overage_switch: OverageSwitch | null;
+}
+interface LedgerRow {
+  user_id: string;
+  period: string;
+  fee_tier: TierId | null;
+  active_at_start: boolean;
+  first_activated_at: string | null;
+  first_month_prorated: boolean;
+  included_cc: number | string;
+  overage_cc: number | string;
+  unbilled_cc: number | string;
+}
+interface StoredRow {
+  key: string;
+  user_id: string;
+  credits_cc: number | string;
+  client: string;
+  occurred_at: string;
+  result: EventResult;
+}
+interface SettingsRow {
+  overages_enabled: boolean;
+  default_cap_cc: number | string | null;
+  budget_cents: number | string | null;
+  first_month: FirstMonthMode;
+  closed_through: string | null;
+}
+
+/** An event stored under an idempotency key: its body and the answer it got. */
+export interface StoredEvent {
+  userId: string;
+  creditsCc: number;
+  client: string;
+  occurredAt: Date;
+  result: EventResult;
+}
+
+/** What one read gives: the profile's settings, the users, their ledgers of the periods asked, the events already stored under the keys asked, the profile's overage. */
+export interface Loaded {
+  profile: ProfileLimits;
+  users: Map<string, UserState>;
+  ledgers: Map<string, MonthLedger>;
+  stored: Map<string, StoredEvent>;
+  /** Per period, the overage the profile accepted (read only with a budget: nothing else reads it). */
+  profileOverage: Map<string, number>;
+  /** How many of the periods' profile_months rows this transaction holds locked (0 without `locks.budget`). */
+  lockedPeriods: number;
+}
+
+/**
+ * The locks a read takes first, in this order (the order the month close and other events take them in):
+ * `close`, the profile's close lock, shared (a late event in its month's grace window, see record.ts);
+ * `subscriptions`, the rows of the users named, so concurrent events of one user (or one key) take turns;
+ * `budget`, the profile's month rows of the periods, so events of a profile with a budget take turns on it.
+ */
+export interface Locks {
+  close: boolean;
+  subscriptions: boolean;
+  budget: boolean;
+}
+export const noLocks: Locks = { close: false, subscriptions: false, budget: false };
+export const subscriptionLocks: Locks = { close: false, subscriptions: true, budget: false };
+
+export const ledgerKey = (period: string, userId: string) => `${period}/${userId}`;
+
+/**
+ * Reads everything a check or a record needs in one statement (deleted users are unknown: DESIGN.md §2
+ * edge case 9): the profile's settings and how far it is closed, the users these references name with
+ * their subscription in the profile and what their cap resolves from, their ledgers of `periods`, the
+ * events stored under `keys`, and (when the profile has a budget) its overage in `periods`.
+ *
+ * The locks of `locks` are sent first, each a statement of its own, pipelined with the read (one round
+ * trip): PostgreSQL runs them in order, and the read, a statement of its own, sees what a previous holder
+ * of the locks committed. Whether the profile has a budget is known only from the read, so `locks.budget`
+ * is the caller's guess; `lockedPeriods` says what it got (see record.ts).
+ */
+export async function load(db: Executor, scope: KeyScope, refs: UserRef[], periods: string[], keys: string[], locks: Locks): Promise<Loaded> {
+  const ids = [...new Set(refs.flatMap((r) => ("userId" in r ? [r.userId] : [])))];
+  const names = [...new Set(refs.flatMap((r) => ("userName" in r ? [r.userName.toLowerCase()] : [])))];
+  const account = sql`${scope.accountId}::uuid`;
+  const profile = sql`${scope.profileId}::uuid`;
+  const byId = ids.length ? inList(sql`u.id`, ids, "uuid") : null;
+  const byName = names.length ? inList(sql`lower(u.user_name)`, names, "text") : null;
+  // Deleted people are read too: a retry of an event accepted before the deletion still answers (edge case 14).
+  const who = sql`u.account_id = ${account} and ${byId && byName ? sql`(${byId} or ${byName})` : (byId ?? byName ?? sql`false`)}`;
+  const statements: Promise<unknown[]>[] = [];
+  if (locks.close) {
+    statements.push(runPrepared(db, "usage_close_lock", sql`select pg_advisory_xact_lock_shared(${closeLockKey(scope.profileId)})::text as locked`));
+  }
+  if (locks.subscriptions) {
+    statements.push(
+      runPrepared(
+        db,
+        "usage_lock_subscriptions",
+        sql`select 1 from subscriptions s join directory_users u on u.account_id = s.account_id and u.id = s.user_id
+          where s.account_id = ${account} and s.profile_id = ${profile} and ${who}${byId && !byName ? sql` and ${inList(sql`s.user_id`, ids, "uuid")}` : sql``}
+          order by s.user_id for update of s`,
+      ),
+    );
+  }
+  let budgetLock: Promise<unknown[]> | null = null;
+  if (locks.budget && periods.length > 0) {
+    statements.push(
+      // A month row to lock, for a profile with a budget only (a profile without one keeps none).
+      runPrepared(
+        db,
+        "usage_open_profile_months",
+        sql`insert into profile_months (account_id, profile_id, period) select ${account}, ${profile}, p from unnest(${textArray(periods)}) as p
+          where exists (select 1 from profiles pr where pr.account_id = ${account} and pr.id = ${profile} and pr.budget_cents is not null) on conflict do nothing`,
+      ),
+    );
+    budgetLock = runPrepared(
+      db,
+      "usage_lock_profile_months",
+      sql`select 1 from profile_months pm where pm.account_id = ${account} and pm.profile_id = ${profile} and ${inList(sql`pm.period`, periods, "text")} order by pm.period for update`,
+    );
+    statements.push(budgetLock);
+  }
+  const read = runPrepared<{ settings: SettingsRow | null; users: UserRow[]; ledgers: LedgerRow[]; stored: StoredRow[]; profile: { period: string; overage_cc: number | string }[] }>(
+    db,
+    "usage_load",
+    sql`with who as (select u.account_id, u.id, u.user_name, u.deleted_at from directory_users u where ${who}),
+      pr as (select p.overages_enabled, p.default_cap_cc, p.budget_cents, p.first_month, p.closed_through from profiles p where p.account_id = ${account} and p.id = ${profile})
+      select
+        (select row_to_json(pr) from pr) as settings,
+        (select coalesce(json_agg(json_build_object(
+            'id', u.id, 'user_name', u.user_name, 'deleted', u.deleted_at is not null, 'tier', s.tier, 'status', s.status, 'scheduled_tier', s.scheduled_tier, 'scheduled_at', s.scheduled_at,
+            'access_ends_at', s.access_ends_at, 'activated_at', s.activated_at, 'last_active_at', s.last_active_at,
+            'user_cap_set', uo.id is not null, 'user_cap_cc', uo.cap_cc,
+            'group_caps', (select array_agg(co.cap_cc) from cap_overrides co join group_members gm on gm.account_id = co.account_id and gm.group_id = co.group_id
+              where co.account_id = u.account_id and co.profile_id = ${profile} and gm.user_id = u.id),
+            'overage_switch', sw.value)), '[]'::json)
+          from who u
+          left join subscriptions s on s.account_id = ${account} and s.profile_id = ${profile} and s.user_id = u.id
+          left join cap_overrides uo on uo.account_id = ${account} and uo.profile_id = ${profile} and uo.user_id = u.id
+          left join overage_switches sw on sw.account_id = ${account} and sw.profile_id = ${profile} and sw.user_id = u.id) as users,
+        (select coalesce(json_agg(json_build_object(
+            'user_id', m.user_id, 'period', m.period, 'fee_tier', m.fee_tier, 'active_at_start', m.active_at_start, 'first_activated_at', m.first_activated_at, 'first_month_prorated', m.first_month_prorated,
+            'included_cc', m.included_cc, 'overage_cc', m.overage_cc, 'unbilled_cc', m.unbilled_cc)), '[]'::json)
+          from who u join subscription_months m on m.account_id = ${account} and m.profile_id = ${profile} and m.user_id = u.id
+          where ${inList(sql`m.period`, periods, "text")}) as ledgers,
+        ${
+          keys.length === 0
+            ? sql`'[]'::json`
+            : sql`(select coalesce(json_agg(json_build_object(
+            'key', e.idempotency_key, 'user_id', e.user_id, 'credits_cc', e.credits_cc, 'client', e.client, 'occurred_at', e.occurred_at, 'result', e.result)), '[]'::json)
+          from usage_events e where e.account_id = ${account} and e.profile_id = ${profile} and ${inList(sql`e.idempotency_key`, keys, "text")})`
+        } as stored,
+        ${
+          periods.length === 0
+            ? sql`'[]'::json`
+            : sql`(select coalesce(json_agg(json_build_object('period', pm.period, 'overage_cc', pm.overage_cc)), '[]'::json)
+          from profile_months pm where (select pr.budget_cents from pr) is not null and pm.account_id = ${account} and pm.profile_id = ${profile} and ${inList(sql`pm.period`, periods, "text")})`
+        } as profile`,
+  );
+  statements.push(read);
+  // In order: a failed lock fails the statements after it, and its own error is the one to report.
+  for (const settled of await Promise.allSettled(statements)) if (settled.status === "rejected") throw settled.reason;
+  const [row] = await read;
+  const settings = row!.settings;
+  // The key that opened this profile was just verified; a profile is never deleted while it has keys.
+  if (!settings) throw new DomainError("NOT_FOUND", "the profile of this API key no longer exists");
+  const limits: ProfileLimits = {
+    overagesEnabled: settings.overages_enabled,
+    defaultCapCc: settings.default_cap_cc === null ? null : Number(settings.default_cap_cc),
+    budgetCents: settings.budget_cents === null ? null : Number(settings.budget_cents),
+    firstMonth: settings.first_month,
+    closedThrough: settings.closed_through,
+  };
+  const cap = (v: string | number | null): Cap => (v === null ? "unlimited" : Number(v));
+  const users = new Map<string, UserState>();
+  for (const r of row!.users) {
+    const state: UserState = {
+      userId: r.id,
+      userName: r.user_name,
+      deleted: r.deleted,
+      subscription: subscriptionOf(r),
+      limits: {
+        userCap: resolveUserCap({
+          userOverride: r.user_cap_set ? cap(r.user_cap_cc) : null,
+          groupOverrides: (r.group_caps ?? []).map(cap),
+          profileDefault: limits.defaultCapCc,
+        }),
+        overageSwitch: r.overage_switch ?? "inherit",
+      },
+    };
+    users.set(r.id, state);
+    // A user name freed by a deletion may belong to a new person now: the living one answers to it.
+    const byName = `name:${r.user_name.toLowerCase()}`;
+    const named = users.get(byName);
+    if (!named || (named.deleted && !r.deleted)) users.set(byName, state);
+  }
+  const ledgers = new Map<string, MonthLedger>();
+  for (const m of row!.ledgers) {
+    ledgers.set(ledgerKey(m.period, m.user_id), ledgerOf(m));
+  }
+  const stored = new Map(
+    row!.stored.map((e) => [e.key, { userId: e.user_id, creditsCc: Number(e.credits_cc), client: e.client, occurredAt: new Date(e.occurred_at), result: e.result }]),
+  );
+  return {
+    profile: limits,
+    users,
+    ledgers,
+    stored,
+    profileOverage: new Map(row!.profile.map((p) => [p.period, Number(p.overage_cc)])),
+    lockedPeriods: budgetLock ? (await budgetLock).length : 0,
+  };
+}
+
+/**
+ * The user a reference names, or UNKNOWN_USER naming the field (`events.3.userId` in a batch). A person the
+ * identity provider deleted is unknown (edge case 9), except to the retry of an event accepted before (edge case 14).
+ */
+export function findUser(users: Map<string, UserState>, ref: UserRef, at: number | null, retry = false): UserState {
+  const found = "userId" in ref ? users.get(ref.userId) : users.get(`name:${ref.userName.toLowerCase()}`);
+  if (!found || (found.deleted && !retry)) {
+    const name = field(at, "userId" in ref ? "userId" : "userName");
+    throw new DomainError("UNKNOWN_USER", `${name}: no such user in this account`, name);
+  }
+  return found;
+}
+
+/** The limits an event of this user meets, from the profile's settings as the transaction read them. */
+export function limitsFor(profile: ProfileLimits, catalog: Catalog, user: UserState, profileOverageCc: number): OverageLimits {
+  return {
+    allowed: overageAllowed(profile.overagesEnabled, user.limits.overageSwitch),
+    userCap: user.limits.userCap,
+    budgetCents: profile.budgetCents,
+    profileOverageCc,
+    overageCentsPerCredit: catalog.overageCentsPerCredit,
+  };
+}

@@ -1,0 +1,129 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { NoticeKind, Subscription, TierId } from "@seatdesk/domain";
+import { uuidArray } from "@seatdesk/db";
+import type { KeyScope } from "../../auth/api-keys";
+import { textArray } from "./load";
+import type { EventResult } from "./types";
+
+export interface EventRow {
+  period: string;
+  user_id: string;
+  idempotency_key: string;
+  client: string;
+  credits_cc: number;
+  included_cc: number;
+  overage_cc: number;
+  unbilled_cc: number;
+  occurred_at: string;
+  recorded_at: string;
+  result: EventResult;
+}
+export interface LedgerWrite {
+  period: string;
+  user_id: string;
+  fee_tier: TierId | null;
+  active_at_start: boolean;
+  first_activated_at: string | null;
+  first_month_prorated: boolean;
+  included_cc: number;
+  overage_cc: number;
+  unbilled_cc: number;
+}
+export interface NoticeWrite {
+  user_id: string;
+  period: string;
+  kind: NoticeKind;
+  created_at: string;
+}
+export interface SubscriptionWrite {
+  user_id: string;
+  status: Subscription["status"];
+  activated_at: string | null;
+  last_active_at: string | null;
+}
+
+/**
+ * Every write of a record in one statement: the events, the ledgers they moved, the profile's overage,
+ * the subscriptions (activation, "last active") and the notices. Counts the events inserted: fewer than
+ * sent means another request stored one of these keys since the read (see KeyRace).
+ */
+export function writeMany(
+  scope: KeyScope,
+  now: Date,
+  events: EventRow[],
+  ledgers: LedgerWrite[],
+  overage: { period: string; added: number }[],
+  subs: SubscriptionWrite[],
+  noticeRows: NoticeWrite[],
+): SQL {
+  const account = sql`${scope.accountId}::uuid`;
+  const profile = sql`${scope.profileId}::uuid`;
+  const recordedAt = sql`${now.toISOString()}::timestamptz`;
+  return sql`with
+      ev as (
+        insert into usage_events (account_id, profile_id, period, user_id, idempotency_key, client, credits_cc, included_cc, overage_cc, unbilled_cc, occurred_at, recorded_at, result)
+        select ${account}, ${profile}, v.period, v.user_id, v.idempotency_key, v.client, v.credits_cc, v.included_cc, v.overage_cc, v.unbilled_cc, v.occurred_at, v.recorded_at, v.result
+        from json_to_recordset(${JSON.stringify(events)}::json) as v(period text, user_id uuid, idempotency_key text, client text, credits_cc bigint,
+          included_cc bigint, overage_cc bigint, unbilled_cc bigint, occurred_at timestamptz, recorded_at timestamptz, result jsonb)
+        on conflict do nothing
+        returning 1),
+      led as (
+        insert into subscription_months (account_id, profile_id, period, user_id, fee_tier, active_at_start, first_activated_at, first_month_prorated, included_cc, overage_cc, unbilled_cc, updated_at)
+        select ${account}, ${profile}, v.period, v.user_id, v.fee_tier::tier, v.active_at_start, v.first_activated_at, v.first_month_prorated, v.included_cc, v.overage_cc, v.unbilled_cc, ${recordedAt}
+        from json_to_recordset(${JSON.stringify(ledgers)}::json) as v(period text, user_id uuid, fee_tier text, active_at_start boolean, first_activated_at timestamptz, first_month_prorated boolean,
+          included_cc bigint, overage_cc bigint, unbilled_cc bigint)
+        ${ledgerConflict}),
+      pm as (
+        insert into profile_months (account_id, profile_id, period, overage_cc)
+        select ${account}, ${profile}, v.period, v.added from json_to_recordset(${JSON.stringify(overage)}::json) as v(period text, added bigint)
+        ${profileMonthConflict}),
+      sub as (
+        update subscriptions s set status = v.status::subscription_status, activated_at = v.activated_at, last_active_at = v.last_active_at, updated_at = ${recordedAt}
+        from json_to_recordset(${JSON.stringify(subs)}::json) as v(user_id uuid, status text, activated_at timestamptz, last_active_at timestamptz)
+        where s.account_id = ${account} and s.profile_id = ${profile} and s.user_id = any(${uuidArray(subs.map((r) => r.user_id))}) and s.user_id = v.user_id),
+      nt as (
+        insert into notices (account_id, profile_id, user_id, period, kind, created_at)
+        select ${account}, ${profile}, v.user_id, v.period, v.kind, v.created_at
+        from json_to_recordset(${JSON.stringify(noticeRows)}::json) as v(user_id uuid, period text, kind text, created_at timestamptz)
+        on conflict do nothing)
+      select count(*) as inserted from ev`;
+}
+
+/** writeMany for the hot path, one event of one user: the same writes with scalar parameters only, so the statement keeps one generic plan. */
+export function writeOne(scope: KeyScope, e: EventRow, l: LedgerWrite, overageAdded: number, sub: SubscriptionWrite, kinds: NoticeKind[]): SQL {
+  const account = sql`${scope.accountId}::uuid`;
+  const profile = sql`${scope.profileId}::uuid`;
+  const recordedAt = sql`${e.recorded_at}::timestamptz`;
+  const user = sql`${e.user_id}::uuid`;
+  const period = sql`${e.period}::text`;
+  return sql`with
+      ev as (
+        insert into usage_events (account_id, profile_id, period, user_id, idempotency_key, client, credits_cc, included_cc, overage_cc, unbilled_cc, occurred_at, recorded_at, result)
+        values (${account}, ${profile}, ${period}, ${user}, ${e.idempotency_key}::text, ${e.client}::text, ${e.credits_cc}::bigint, ${e.included_cc}::bigint, ${e.overage_cc}::bigint,
+          ${e.unbilled_cc}::bigint, ${e.occurred_at}::timestamptz, ${recordedAt}, ${JSON.stringify(e.result)}::jsonb)
+        on conflict do nothing
+        returning 1),
+      led as (
+        insert into subscription_months (account_id, profile_id, period, user_id, fee_tier, active_at_start, first_activated_at, first_month_prorated, included_cc, overage_cc, unbilled_cc, updated_at)
+        values (${account}, ${profile}, ${period}, ${user}, ${l.fee_tier}::tier, ${l.active_at_start}::boolean, ${l.first_activated_at}::timestamptz, ${l.first_month_prorated}::boolean, ${l.included_cc}::bigint,
+          ${l.overage_cc}::bigint, ${l.unbilled_cc}::bigint, ${recordedAt})
+        ${ledgerConflict}),
+      pm as (
+        insert into profile_months (account_id, profile_id, period, overage_cc)
+        select ${account}, ${profile}, ${period}, a.added from (select ${overageAdded}::bigint as added) as a where a.added > 0
+        ${profileMonthConflict}),
+      sub as (
+        update subscriptions set status = ${sub.status}::subscription_status, activated_at = ${sub.activated_at}::timestamptz, last_active_at = ${sub.last_active_at}::timestamptz,
+          updated_at = ${recordedAt}
+        where account_id = ${account} and profile_id = ${profile} and user_id = ${user}),
+      nt as (
+        insert into notices (account_id, profile_id, user_id, period, kind, created_at)
+        select ${account}, ${profile}, ${user}, ${period}, k, ${recordedAt} from unnest(${textArray(kinds)}) as k
+        on conflict do nothing)
+      select count(*) as inserted from ev`;
+}
+
+const ledgerConflict = sql`on conflict (account_id, profile_id, period, user_id) do update set fee_tier = excluded.fee_tier, active_at_start = excluded.active_at_start,
+          first_activated_at = excluded.first_activated_at, first_month_prorated = excluded.first_month_prorated, included_cc = excluded.included_cc, overage_cc = excluded.overage_cc,
+          unbilled_cc = excluded.unbilled_cc, updated_at = excluded.updated_at`;
+const profileMonthConflict = sql`on conflict (account_id, profile_id, period) do update set overage_cc = profile_months.overage_cc + excluded.overage_cc`;
