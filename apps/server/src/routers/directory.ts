@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { maxTargetsPerCall } from "@seatdesk/domain";
+import { inForce, maxTargetsPerCall } from "@seatdesk/domain";
 import type { Executor } from "@seatdesk/db";
 import { adminActor, recordAudit, type AuditEntry } from "../services/audit";
 import {
@@ -47,8 +47,12 @@ const membersInput = z.object({
 });
 
 /** What a membership change did to each user's subscription, per profile where the group is assigned. */
-const effectResults = (effects: MembershipEffect[]) =>
-  effects.map((e) => ({ userId: e.userId, profileId: e.profileId, outcome: e.outcome, status: e.after?.status ?? null, tier: e.after?.tier ?? null }));
+/** Each user's subscription as it is in force after the change (effective-dated, as subscriptions.* answer it). */
+const effectResults = (effects: MembershipEffect[], now: Date) =>
+  effects.map((e) => {
+    const sub = e.after ? inForce(e.after, now) : null;
+    return { userId: e.userId, profileId: e.profileId, outcome: e.outcome, status: sub?.status ?? null, tier: sub?.tier ?? null };
+  });
 
 /** Audit entries for the subscriptions a membership change moved, one per user and profile. */
 const effectAudit = (effects: MembershipEffect[], groupId: string): AuditEntry[] =>
@@ -97,7 +101,7 @@ async function changeMembers(
       [...(changed.length > 0 ? [{ ...audit, targetType: "group", targetId: input.groupId }] : []), ...effectAudit(effects, input.groupId)],
       now,
     );
-    return { count: changed.length, results: effectResults(effects) };
+    return { count: changed.length, results: effectResults(effects, now) };
   });
 }
 
