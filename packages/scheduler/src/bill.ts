@@ -1,11 +1,10 @@
 import { sql } from "drizzle-orm";
-import { buildInvoice, computeCharge, ledgerFor, type Catalog, type FirstMonthMode, type Invoice, type MonthLedger, type Period } from "@seatdesk/domain";
+import { buildInvoice, computeCharge, ledgerFor, type Catalog, type Invoice, type MonthLedger, type Period } from "@seatdesk/domain";
 import { inForceAt, instantOf, ledgerOf, rowsOf, subscriptionColumns, subscriptionOf, uuidArray, type Executor, type RawLedgerRow, type RawSubscriptionRow } from "@seatdesk/db";
 
 export interface BillingProfile {
   accountId: string;
   id: string;
-  firstMonth: FirstMonthMode;
 }
 
 export interface PeriodBill {

@@ -28,7 +28,6 @@ interface ProfileRow extends Record<string, unknown> {
   account_id: string;
   id: string;
   overages_enabled: boolean;
-  first_month: "full" | "prorated";
   created_at: string | Date;
   closed_through: string | null;
 }
@@ -57,7 +56,7 @@ export async function closeBatch(db: Db, catalog: Catalog, refs: readonly Profil
   await db.transaction(async (tx) => {
     const rows = rowsOf<ProfileRow>(
       await tx.execute(sql`
-        select account_id, id, overages_enabled, first_month, created_at, closed_through from profiles
+        select account_id, id, overages_enabled, created_at, closed_through from profiles
         where (account_id, id) in (select * from unnest(${uuidArray(refs.map((r) => r.accountId))}, ${uuidArray(refs.map((r) => r.id))}))
         order by id for no key update skip locked`),
     );
@@ -87,7 +86,7 @@ export async function closeBatch(db: Db, catalog: Catalog, refs: readonly Profil
     for (const id of invoiced) outcomes.set(id, { kind: "skipped", reason: "already-closed" });
     const closing = batch.filter((r) => !invoiced.has(r.id));
     if (closing.length === 0) return;
-    const bills = await billPeriods(tx, catalog, closing.map((r) => ({ accountId: r.account_id, id: r.id, firstMonth: r.first_month })), period, { names: false });
+    const bills = await billPeriods(tx, catalog, closing.map((r) => ({ accountId: r.account_id, id: r.id })), period, { names: false });
     await writeInvoices(tx, closing, bills, period, now);
 
     const next = nextPeriod(period);

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { budgetStatus, type BudgetStatus, type Catalog, type FirstMonthMode, type InvoiceLine, type Period, type TierId } from "@seatdesk/domain";
+import { budgetStatus, type BudgetStatus, type Catalog, type InvoiceLine, type Period, type TierId } from "@seatdesk/domain";
 import { invoiceLines, invoices, profileMonths, type Db, type Executor, type Tx } from "@seatdesk/db";
 import { billPeriod } from "@seatdesk/scheduler";
 
@@ -14,7 +14,6 @@ export function inSnapshot<T>(db: Db, read: (tx: Tx) => Promise<T>): Promise<T> 
 export interface ProfileBilling {
   accountId: string;
   id: string;
-  firstMonth: FirstMonthMode;
   budgetCents: number | null;
 }
 

@@ -56,7 +56,8 @@ export async function dashboardSummary(
   now: Date,
 ): Promise<DashboardSummary> {
   const at = now.toISOString();
-  const tiers = [...catalog.tiers].sort((a, b) => a.rank - b.rank).map((t) => t.id);
+  // The catalog's tiers in rank order (loadCatalog sorts them).
+  const tiers = catalog.tiers.map((t) => t.id);
 
   // Tier in force and "still current" are @seatdesk/db's SQL forms of the domain's inForce (rules-sql.ts, proven
   // equal to it by its test): an ended subscription (history, edge case 13) is never counted as current. Activity
