@@ -1,13 +1,12 @@
 import {
   allowanceOf,
-  budgetRoomCenticredits,
+  budgetStatus,
   buildInvoice,
   decideEntitlement,
   inForce,
   openLedger,
   overageAllowed,
   resolveUserCap,
-  roundHalfUp,
   subscriptionStatuses,
   tierIds,
   usedOf,
@@ -198,8 +197,6 @@ export function expectedDashboard(m: ProfileModel, now: Date, clients: ClientTal
     c.overageCc += ledger.overageCc;
     c.unbilledCc += ledger.unbilledCc;
   }
-  const budgetUsedCc = m.profileOverageCc;
-  const budgetLeftCc = budgetRoomCenticredits(m.settings.budgetCents, budgetUsedCc, m.catalog.overageCentsPerCredit);
   return {
     periodId: m.period.id,
     subscriptions: { total, byStatus, byTier: [...byTier.values()] },
@@ -211,15 +208,7 @@ export function expectedDashboard(m: ProfileModel, now: Date, clients: ClientTal
         .map(([client, c]) => ({ client, ...c }))
         .sort((a, b) => b.usedCc - a.usedCc || (a.client < b.client ? -1 : 1)),
     },
-    overage: {
-      overageCc,
-      overageCents: roundHalfUp(overageCc * m.catalog.overageCentsPerCredit, 100),
-      budgetCents: m.settings.budgetCents,
-      budgetUsedCc,
-      budgetUsedCents: roundHalfUp(budgetUsedCc * m.catalog.overageCentsPerCredit, 100),
-      budgetLeftCc,
-      budgetReached: budgetLeftCc === 0,
-    },
+    overage: budgetStatus(m.catalog, { overageCc, budgetCents: m.settings.budgetCents, budgetUsedCc: m.profileOverageCc }),
   };
 }
 
