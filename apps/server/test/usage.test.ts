@@ -106,15 +106,23 @@ describe("usage.check and keys", () => {
     expect((await rejection(api.usage.check({ userId: t2.userIds[0]! }))).code).toBe("NOT_FOUND");
   });
 
-  it("no key, a malformed key or a revoked key: 401 and nothing changes", async () => {
+  it("no key, a malformed key, a revoked key, a wrong secret or an unknown lookup: 401 on every usage call and nothing changes", async () => {
     const { id, key: k } = await makeKey(h, t, "to revoke");
+    const live = (await makeKey(h, t, "live")).key;
     await callerAs(h, t.admins.admin).keys.revoke({ profileId: t.profileId, keyId: id });
     const before = await tenantFingerprint(h.database, t.accountId);
-    for (const bad of [undefined, "nope", k, `${k.slice(0, -1)}x`]) {
-      const e = await rejection(callerWithKey(h, bad).usage.record(event(t.userIds[0]!, 1, `x-${bad}`)));
-      expect(e.code).toBe("UNAUTHORIZED");
+    // A well-formed key whose lookup exists with another secret, and one whose lookup exists nowhere.
+    const wrongSecret = `${live.slice(0, -1)}${live.endsWith("x") ? "y" : "x"}`;
+    const unknownLookup = `sdk_${"A".repeat(12)}${live.slice(16)}`;
+    const user = { userId: t.userIds[0]! };
+    for (const bad of [undefined, "nope", k, `${k.slice(0, -1)}x`, wrongSecret, unknownLookup]) {
+      const api = callerWithKey(h, bad).usage;
+      const calls = [() => api.record(event(user.userId, 1, `x-${bad}`)), () => api.recordBatch({ events: [event(user.userId, 1, `y-${bad}`)] }), () => api.check(user), () => api.activate(user)];
+      for (const call of calls) expect((await rejection(call())).code).toBe("UNAUTHORIZED");
     }
     expect(await tenantFingerprint(h.database, t.accountId)).toEqual(before);
+    // The live key still opens the check (so the refusals above were the keys').
+    expect(await callerWithKey(h, live).usage.check(user)).toMatchObject({ userId: user.userId });
   });
 
   it("activate: the first sign-in makes a Pending user Active", async () => {

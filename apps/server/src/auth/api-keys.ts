@@ -45,18 +45,38 @@ export interface KeyScope {
 /** last_used_at is written at most this often, so the hot path does not write a row per request. */
 const touchEveryMs = 60_000;
 
-/** The profile a bearer key opens, or null for a malformed, unknown or revoked key. */
-export async function verifyApiKey(db: Executor, key: string, now: Date): Promise<KeyScope | null> {
-  const match = /^sdk_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$/.exec(key);
-  if (!match) return null;
-  const [, lookup, secret] = match as unknown as [string, string, string];
-  // Every usage request starts here: one prepared statement (one round trip).
-  const [row] = await runPrepared<{ id: string; account_id: string; profile_id: string; secret_hash: string; last_used_at: string | Date | null }>(
-    db,
-    "api_key_verify",
-    sql`select k.id, k.account_id, k.profile_id, k.secret_hash, k.last_used_at from api_keys k where k.lookup = ${lookup} and k.revoked_at is null`,
-  );
-  if (!row || !secretMatches(secret, row.secret_hash)) return null;
+/** A bearer key as presented: its public lookup and its secret, not yet checked against anything stored. */
+export interface PresentedKey {
+  lookup: string;
+  secret: string;
+}
+
+const keyPattern = /^sdk_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$/;
+
+/** The lookup and secret of a well-formed profile key, or null (nothing is read). */
+export function presentedKey(key: string): PresentedKey | null {
+  const match = keyPattern.exec(key);
+  return match ? { lookup: match[1]!, secret: match[2]! } : null;
+}
+
+/** A key's row as a verifying read returns it (snake_case columns). */
+export interface StoredKey {
+  id: string;
+  account_id: string;
+  profile_id: string;
+  secret_hash: string;
+  last_used_at: string | Date | null;
+}
+
+/** The columns of a key row a verifying read selects, for a statement that reads the key with its other work (services/usage/load.ts). */
+export const storedKeyColumns = sql.raw("k.id, k.account_id, k.profile_id, k.secret_hash, k.last_used_at");
+
+/**
+ * What a presented key opens, given the row its lookup found (null: unknown or revoked): the scope when
+ * the secret matches, else null. Moves last_used_at, at most once a minute.
+ */
+export async function openKey(db: Executor, presented: PresentedKey, row: StoredKey | null | undefined, now: Date): Promise<KeyScope | null> {
+  if (!row || !secretMatches(presented.secret, row.secret_hash)) return null;
   const lastUsedAt = row.last_used_at === null ? null : new Date(row.last_used_at);
   if (!lastUsedAt || now.getTime() - lastUsedAt.getTime() > touchEveryMs) {
     await db
@@ -65,4 +85,18 @@ export async function verifyApiKey(db: Executor, key: string, now: Date): Promis
       .where(and(eq(apiKeys.accountId, row.account_id), eq(apiKeys.id, row.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - touchEveryMs)))));
   }
   return { accountId: row.account_id, profileId: row.profile_id, keyId: row.id };
+}
+
+/** The profile a bearer key opens, or null for a malformed, unknown or revoked key. */
+export async function verifyApiKey(db: Executor, key: string, now: Date): Promise<KeyScope | null> {
+  const presented = presentedKey(key);
+  if (!presented) return null;
+  // Every usage write starts here: one prepared statement (one round trip). usage.check reads the key
+  // within its one statement instead (services/usage/load.ts).
+  const [row] = await runPrepared<StoredKey & Record<string, unknown>>(
+    db,
+    "api_key_verify",
+    sql`select ${storedKeyColumns} from api_keys k where k.lookup = ${presented.lookup} and k.revoked_at is null`,
+  );
+  return openKey(db, presented, row, now);
 }

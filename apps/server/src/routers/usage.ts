@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { maxTargetsPerCall } from "@seatdesk/domain";
 import { activateUser, checkEntitlement, recordEvents, type UsageEventInput, type UserRef } from "../services/usage";
-import { router, usageProcedure } from "../trpc/init";
+import { keyRefused, router, usageProcedure, usageReadProcedure } from "../trpc/init";
 
 /** A user as the tool knows them: Seatdesk's id, or the identity provider's user name. */
 const userRef = {
@@ -32,9 +32,11 @@ const toInput = (e: z.infer<typeof event>): UsageEventInput => ({ user: refOf(e)
  */
 export const usageRouter = router({
   /** May this user use paid features now? With the reason, the allowance, what is used and the headroom. Read-only. */
-  check: usageProcedure.input(z.strictObject(userRef).refine(oneUser, oneUserMessage)).query(({ ctx, input }) =>
-    checkEntitlement(ctx.database.db, ctx.catalog, ctx.keyScope, refOf(input), ctx.clock.now()),
-  ),
+  check: usageReadProcedure.input(z.strictObject(userRef).refine(oneUser, oneUserMessage)).query(async ({ ctx, input }) => {
+    const answer = await checkEntitlement(ctx.database.db, ctx.catalog, ctx.presentedKey, refOf(input), ctx.clock.now());
+    if (!answer) throw keyRefused();
+    return answer;
+  }),
 
   /** The user signed in to the tool: a Pending subscription becomes Active (and is charged from now); "last active" moves. */
   activate: usageProcedure.input(z.strictObject(userRef).refine(oneUser, oneUserMessage)).mutation(({ ctx, input }) =>

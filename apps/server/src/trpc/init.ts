@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import { z, ZodError } from "zod";
 import { profiles } from "@seatdesk/db";
-import { verifyApiKey } from "../auth/api-keys";
+import { presentedKey, verifyApiKey } from "../auth/api-keys";
 import { findSession, findSessionInProfile, type ConsoleSession } from "../auth/sessions";
 import type { Context } from "./context";
 import { domainCodeOf, toTRPCError } from "./errors";
@@ -75,8 +75,21 @@ export const ownerProcedure = consoleProcedure.use(({ ctx, next }) => {
 /** The tool's clients: a profile API key in `Authorization: Bearer`, and nothing else, opens the usage API. */
 export const usageProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const scope = ctx.bearer ? await verifyApiKey(ctx.database.db, ctx.bearer, ctx.clock.now()) : null;
-  if (!scope) throw new TRPCError({ code: "UNAUTHORIZED", message: "A valid profile API key is required (Authorization: Bearer sdk_…)" });
+  if (!scope) throw keyRefused();
   return next({ ctx: { keyScope: scope } });
+});
+
+export const keyRefused = () => new TRPCError({ code: "UNAUTHORIZED", message: "A valid profile API key is required (Authorization: Bearer sdk_…)" });
+
+/**
+ * A read of the usage API that verifies the key inside its own statement (usage.check: one round trip,
+ * not two). Only a malformed key is refused here; the procedure answers `keyRefused()` when its read
+ * finds the key unknown, revoked or wrong, before anything it read is used.
+ */
+export const usageReadProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const key = ctx.bearer ? presentedKey(ctx.bearer) : null;
+  if (!key) throw keyRefused();
+  return next({ ctx: { presentedKey: key } });
 });
 
 export const profileInput = z.object({ profileId: z.uuid() });

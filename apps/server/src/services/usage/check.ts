@@ -1,16 +1,20 @@
 import { sql } from "drizzle-orm";
 import { activate, decideEntitlement, ledgerFor, periodOf, type Catalog } from "@seatdesk/domain";
 import type { Executor } from "@seatdesk/db";
-import type { KeyScope } from "../../auth/api-keys";
+import type { KeyScope, PresentedKey } from "../../auth/api-keys";
 import { saveLedgers } from "../ledgers";
 import { findUser, ledgerKey, limitsFor, load, noLocks, subscriptionLocks } from "./load";
 import type { UserRef } from "./parse";
 import type { Database } from "./types";
 
-/** May this user use paid features now? Read-only (edge case 7): nothing is activated or moved. One statement. */
-export async function checkEntitlement(db: Executor, catalog: Catalog, scope: KeyScope, ref: UserRef, now: Date) {
+/**
+ * May this user use paid features now? Read-only (edge case 7): nothing is activated or moved. One
+ * statement, which also reads the presented key (null: the key opens nothing, so nothing is answered).
+ */
+export async function checkEntitlement(db: Executor, catalog: Catalog, key: PresentedKey, ref: UserRef, now: Date) {
   const period = periodOf(now);
-  const loaded = await load(db, scope, [ref], [period.id], [], noLocks);
+  const loaded = await load(db, key, [ref], [period.id], [], noLocks, now);
+  if (!loaded) return null;
   const user = findUser(loaded.users, ref, null);
   const ledger = ledgerFor(period, user.subscription, loaded.ledgers.get(ledgerKey(period.id, user.userId)) ?? null);
   const decision = decideEntitlement({
