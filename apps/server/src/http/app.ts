@@ -8,6 +8,7 @@ import { sessionCookieName } from "../auth/sessions";
 import { appRouter } from "../routers/_app";
 import type { Context, CookieJar, Deps } from "../trpc/context";
 import { scimHandler, scimPrefix } from "../scim/http";
+import { clientIpOf } from "./client";
 import { leanHandler } from "./usage-adapter";
 
 export const trpcPrefix = "/trpc/";
@@ -47,12 +48,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-export async function createContext(deps: Deps, cookies: CookieJar, authorization: string | undefined): Promise<Context> {
+export async function createContext(deps: Deps, cookies: CookieJar, authorization: string | undefined, clientIp?: string): Promise<Context> {
   const sessionToken = cookies.get(sessionCookieName);
   // Looked up by the procedure that needs it (trpc/init.ts), so a profile page reads session and profile at once.
   const session = sessionToken ? undefined : null;
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
-  return { ...deps, sessionToken, session, cookies, bearer };
+  return { ...deps, sessionToken, session, cookies, bearer, clientIp };
 }
 
 /** The whole HTTP surface: /healthz, /trpc/*, and the built SPA (with index.html for client routes). */
@@ -89,7 +90,7 @@ export function createApp(deps: Deps, options: { staticDir?: string | undefined 
         router: appRouter,
         path: url.pathname.slice(trpcPrefix.length),
         maxBatchSize,
-        createContext: ({ req: r, res: s }) => createContext(deps, cookieJar(r, s), r.headers.authorization),
+        createContext: ({ req: r, res: s }) => createContext(deps, cookieJar(r, s), r.headers.authorization, clientIpOf(r, deps.trustProxy ?? false)),
         onError: ({ error, path }) => {
           if (error.code === "INTERNAL_SERVER_ERROR") deps.log.error("procedure failed", { path, error: String(error.cause ?? error), stack: error.cause instanceof Error ? error.cause.stack : undefined });
         },

@@ -17,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import { callProcedure, getErrorShape, getHTTPStatusCodeFromError, getTRPCErrorFromUnknown } from "@trpc/server/unstable-core-do-not-import";
 import { appRouter } from "../routers/_app";
+import { clientIpOf } from "./client";
 import type { Context, CookieJar, Deps } from "../trpc/context";
 
 /** The usage clients never have a console session: no cookie is read or set on this path. */
@@ -62,7 +63,7 @@ function send(res: ServerResponse, status: number, body: unknown) {
 export function leanHandler(
   deps: Deps,
   trpcPrefix: string,
-  createContext: (deps: Deps, cookies: CookieJar, authorization: string | undefined) => Promise<Context>,
+  createContext: (deps: Deps, cookies: CookieJar, authorization: string | undefined, clientIp?: string) => Promise<Context>,
   cookiesFor: (req: IncomingMessage, res: ServerResponse) => CookieJar,
 ) {
   const config = appRouter._def._config;
@@ -82,7 +83,7 @@ export function leanHandler(
       try {
         // The body is read now; it is parsed only if the procedure takes an input (as tRPC's adapter does).
         const raw = type === "query" ? url.searchParams.get("input") : await readBody(req);
-        ctx = await createContext(deps, usage ? noCookies : cookiesFor(req, res), req.headers.authorization);
+        ctx = await createContext(deps, usage ? noCookies : cookiesFor(req, res), req.headers.authorization, clientIpOf(req, deps.trustProxy ?? false));
         const data = await callProcedure({ router: appRouter, path, getRawInput: async () => (input = parseInput(raw)), ctx, type, signal: undefined, batchIndex: 0 });
         send(res, 200, { result: { data } });
       } catch (cause) {

@@ -20,6 +20,11 @@ export interface Deps {
   regions: readonly { id: string; name: string }[];
   /** The Users tab's in-memory search index (services/directory-search.ts); without it searches run in SQL. */
   directorySearch?: DirectorySearch;
+  /**
+   * Behind a TLS-terminating proxy (TRUST_PROXY): X-Forwarded-Proto and X-Forwarded-For are believed
+   * (Secure cookies, the client's address for throttling). Unset, they are ignored: anyone can send them.
+   */
+  trustProxy?: boolean;
 }
 
 /** The cookie side of a request, so procedures never touch node:http. */
@@ -40,4 +45,6 @@ export interface Context extends Deps {
   cookies: CookieJar;
   /** The Authorization bearer token, for the usage clients' profile keys. */
   bearer: string | undefined;
+  /** The client's address (http/client.ts): the socket's peer, or X-Forwarded-For's last hop with trustProxy. Unset for in-process callers. */
+  clientIp?: string | undefined;
 }
