@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Suspense, useCallback, type MouseEvent } from "react";
 import { ClockControl } from "../components/ClockControl";
+import { roleLabel } from "../features/admins/admins-types";
 import { CatalogProvider } from "../features/catalog/useCatalog";
 import { Logo } from "../features/session/SignInPage";
 import { useSignOut } from "../features/session/use-session";
@@ -9,7 +10,7 @@ import { errorMessage } from "../lib/errors";
 import { PageHeader } from "./PageHeader";
 import { useSearchParam } from "../lib/use-search-param";
 import type { ProfilePageProps } from "./page-props";
-import { AuditPage, BillingPage, CoveragePage, OverviewPage, pageIdOf, pages, SettingsPage, UserPage, type PageId } from "./pages";
+import { AdminsPage, AuditPage, BillingPage, CoveragePage, OverviewPage, pageIdOf, pages, SettingsPage, UserPage, type PageId } from "./pages";
 import { useTRPC, type Me } from "./trpc";
 
 /** An address within the console: this page, keeping the region (and only the parameters the page needs). */
@@ -26,8 +27,6 @@ function navigate(href: string) {
 
 /** DESIGN.md §1: the console always works inside one region; this one unless the address says otherwise. */
 export const defaultRegion = "us-east-1";
-
-const roleLabels: Record<Me["role"], string> = { owner: "Owner", admin: "Admin", viewer: "Viewer" };
 
 export function Shell({ me }: { me: Me }) {
   const [regionParam] = useSearchParam("region");
@@ -68,7 +67,7 @@ export function Shell({ me }: { me: Me }) {
           <RegionSelect region={region} onChange={setRegion} />
           <div className="who" title={me.email}>
             <span className="who-email">{me.email}</span>
-            <span className="who-role">{roleLabels[me.role] ?? me.role}</span>
+            <span className="who-role">{roleLabel(me.role)}</span>
           </div>
           <button type="button" className="btn btn-topbar" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
             {signOut.isPending ? "Signing out…" : "Sign out"}
@@ -95,7 +94,13 @@ export function Shell({ me }: { me: Me }) {
           ))}
         </nav>
         <main id="main" className="content" tabIndex={-1}>
-          <ProfileArea region={region} page={page} me={me} go={go} onSwitchRegion={setRegion} />
+          {page === "admins" ? (
+            <Suspense fallback={<PageLoading />}>
+              <AdminsPage me={me} />
+            </Suspense>
+          ) : (
+            <ProfileArea region={region} page={page} me={me} go={go} onSwitchRegion={setRegion} />
+          )}
         </main>
       </div>
     </div>
@@ -182,13 +187,7 @@ function ProfileArea({ region, page, me, go, onSwitchRegion }: { region: string;
   const props: ProfilePageProps = { profile, me, canEdit, go };
   return (
     <CatalogProvider>
-      <Suspense
-        fallback={
-          <p className="muted" role="status">
-            <span className="spinner" aria-hidden="true" /> Loading the page…
-          </p>
-        }
-      >
+      <Suspense fallback={<PageLoading />}>
         {page === "users" && <UsersPage key={profile.id} profile={profile} canEdit={canEdit} go={go} />}
         {page === "user" && <UserPage key={profile.id} {...props} />}
         {page === "overview" && <OverviewPage key={profile.id} {...props} />}
@@ -198,6 +197,14 @@ function ProfileArea({ region, page, me, go, onSwitchRegion }: { region: string;
         {page === "audit" && <AuditPage key={profile.id} {...props} />}
       </Suspense>
     </CatalogProvider>
+  );
+}
+
+function PageLoading() {
+  return (
+    <p className="muted" role="status">
+      <span className="spinner" aria-hidden="true" /> Loading the page…
+    </p>
   );
 }
 

@@ -11,6 +11,7 @@ export const pages = [
   { id: "billing", label: "Billing", section: "Account" },
   { id: "settings", label: "Settings", section: "Account" },
   { id: "audit", label: "Audit log", section: "Account" },
+  { id: "admins", label: "Admins", section: "Account" },
 ] as const;
 
 export type PageId = (typeof pages)[number]["id"] | "user";
@@ -23,4 +24,6 @@ export const BillingPage = lazy(() => import("../features/billing/BillingPage").
 export const SettingsPage = lazy(() => import("../features/settings/SettingsPage").then((m) => ({ default: m.SettingsPage })));
 export const AuditPage = lazy(() => import("../features/audit/AuditPage").then((m) => ({ default: m.AuditPage })));
 export const CoveragePage = lazy(() => import("../features/directory-sync/CoveragePage").then((m) => ({ default: m.CoveragePage })));
+/** Account-wide, so it opens in any region, with or without a profile there. */
+export const AdminsPage = lazy(() => import("../features/admins/AdminsPage").then((m) => ({ default: m.AdminsPage })));
 export const UserPage = lazy(() => import("../features/user/UserPage").then((m) => ({ default: m.UserPage })));
