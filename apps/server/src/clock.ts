@@ -35,3 +35,13 @@ export function testClock(offsetMs: number, onMove: (offsetMs: number) => void =
     },
   };
 }
+
+/** One move of a test clock goes at most this many calendar months ahead (a far date would run years of closes at once). */
+export const maxAdvanceMonths = 24;
+
+/** `from` plus `months` calendar months in UTC (the 31st of a shorter month rolls into the next, as Date does). */
+export function addMonthsUtc(from: Date, months: number): Date {
+  const d = new Date(from);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}

@@ -1,51 +1,53 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { isAbsolute, join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultCatalog } from "@seatdesk/domain";
-import { accounts, connect } from "@seatdesk/db";
-import { generatePassword } from "./auth/password";
+import { accounts, apiStatementTimeoutMs, connect } from "@seatdesk/db";
 import { closeDue } from "@seatdesk/scheduler";
+import { generatePassword } from "./auth/password";
 import { systemClock, testClock, type Clock } from "./clock";
-import { seedDemo } from "./demo/seed";
+import { configOrExit, loadServerConfig } from "./config";
 import { createApp } from "./http/app";
+import { createHttpServer } from "./http/server";
 import { DirectorySearch } from "./services/directory-search";
 import { jsonLog } from "./log";
+import { installProcessGuards } from "./process-guards";
 import { defaultRegions } from "./regions";
 
-const env = process.env;
-// pnpm runs scripts inside the package; paths given on the command line are meant from where it was typed.
-const invokedFrom = env.INIT_CWD ?? process.cwd();
-const dataDir = resolve(invokedFrom, env.SEATDESK_DATA_DIR ?? ".data");
-const port = Number(env.PORT ?? 3000);
-const url = env.DATABASE_URL;
+const config = configOrExit(() => loadServerConfig(process.env));
 const log = jsonLog();
-// The built console; SEATDESK_STATIC_DIR points elsewhere (a test build in its own folder).
-const staticDir = env.SEATDESK_STATIC_DIR ? resolve(invokedFrom, env.SEATDESK_STATIC_DIR) : fileURLToPath(new URL("../../web/dist", import.meta.url));
+installProcessGuards(log);
+const { dataDir, databaseUrl: url } = config;
+// The built console beside the server: apps/web/dist from src/main.ts, and from the compiled dist/main.js alike.
+const staticDir = config.staticDir ?? fileURLToPath(new URL("../../web/dist", import.meta.url));
 
-const database = await connect({ url, dataDir: url ? undefined : join(dataDir, "pglite") });
+const database = await connect({ url, dataDir: url ? undefined : join(dataDir, "pglite"), statementTimeoutMs: apiStatementTimeoutMs });
 await database.migrate();
 
 const demoAdminEmail = "admin@northwind.example";
 // Embedded: the demo sign-in is kept beside the data and printed at every start.
 // PostgreSQL (with SEATDESK_DEMO=1): printed once, at the start that seeds it, and kept nowhere.
-const credentialsFile = url ? null : join(dataDir, "demo-admin.json");
-const seedWanted = !url || env.SEATDESK_DEMO === "1";
+const credentialsFile = url || !config.demo ? null : join(dataDir, "demo-admin.json");
 
 // Demo and test mode (embedded, or SEATDESK_DEMO=1) run on a test clock an admin can move forward;
 // embedded, its offset is kept beside the data so a restart does not send it back.
 const clockFile = url ? null : join(dataDir, "clock.json");
-const clock: Clock = seedWanted
+const clock: Clock = config.demo
   ? testClock(clockFile && existsSync(clockFile) ? Number((JSON.parse(readFileSync(clockFile, "utf8")) as { offsetMs: number }).offsetMs) : 0, (offsetMs) => {
       if (clockFile) writeFileSync(clockFile, JSON.stringify({ offsetMs }));
     })
   : systemClock;
 const [anyAccount] = await database.db.select({ id: accounts.id }).from(accounts).limit(1);
 let seededNow: { email: string; password: string } | null = null;
-if (seedWanted && !anyAccount) {
+if (config.demo && !anyAccount) {
   const password = generatePassword();
+  // Loaded only to seed: the demo's generator (faker) is a development dependency, absent from a production install.
+  const { seedDemo } = await import("./demo/seed").catch((e: unknown) => {
+    process.stderr.write(`The demo data needs the development dependencies (install without --prod), or set SEATDESK_DEMO=0: ${String(e)}\n`);
+    return process.exit(2);
+  });
   // SEATDESK_DEMO_EXTRA_USERS=100000 adds that many plain directory users, to try the console at scale.
-  await seedDemo(database.db, { catalog: defaultCatalog, now: clock.now(), adminEmail: demoAdminEmail, adminPassword: password, extraUsers: Number(env.SEATDESK_DEMO_EXTRA_USERS ?? 0) });
+  await seedDemo(database.db, { catalog: defaultCatalog, now: clock.now(), adminEmail: demoAdminEmail, adminPassword: password, extraUsers: config.demoExtraUsers });
   seededNow = { email: demoAdminEmail, password };
   if (credentialsFile) {
     mkdirSync(dataDir, { recursive: true });
@@ -54,39 +56,91 @@ if (seedWanted && !anyAccount) {
 }
 
 // The Users tab's search index in memory (services/directory-search.ts); SEATDESK_SEARCH_INDEX=off searches in SQL only.
-const directorySearch = env.SEATDESK_SEARCH_INDEX === "off" ? undefined : new DirectorySearch(database.db, { log });
-const server = createServer(
-  createApp({ database, clock, sessionClock: systemClock, log, catalog: defaultCatalog, regions: defaultRegions, ...(directorySearch ? { directorySearch } : {}) }, { staticDir }),
+const directorySearch = config.searchIndex ? new DirectorySearch(database.db, { log }) : undefined;
+const http = createHttpServer(
+  createApp(
+    {
+      database,
+      clock,
+      sessionClock: systemClock,
+      log,
+      catalog: defaultCatalog,
+      regions: config.regions ?? defaultRegions,
+      trustProxy: config.trustProxy,
+      sessionPolicy: config.sessionPolicy,
+      ...(directorySearch ? { directorySearch } : {}),
+    },
+    { staticDir },
+  ),
+  { log, timeouts: config.http },
 );
 
 // The month close: inside this process on embedded PGlite (single-process), or with SEATDESK_SCHEDULER=1;
 // on PostgreSQL it is otherwise the worker's job (pnpm --filter @seatdesk/scheduler start).
-const closeEveryMs = 60_000;
+const stopping = new AbortController();
 let closeTimer: NodeJS.Timeout | undefined;
-if (!url || env.SEATDESK_SCHEDULER === "1") {
+/** The close run under way, if any: a shutdown waits for it. */
+let closeRunning: Promise<void> | undefined;
+if (config.closesMonths) {
   const runClose = async () => {
     try {
-      const summary = await closeDue(database.db, defaultCatalog, clock.now());
+      const summary = await closeDue(database.db, defaultCatalog, clock.now(), { signal: stopping.signal });
       if (summary.closed || summary.failed) log.info("month close", { closed: summary.closed, skipped: summary.skipped, failed: summary.failed, failures: summary.failures });
     } catch (e) {
       log.error("month close failed", { error: String(e) });
     }
-    closeTimer = setTimeout(() => void runClose(), closeEveryMs);
   };
-  void runClose();
+  const loop = () => {
+    closeRunning = runClose().finally(() => {
+      closeRunning = undefined;
+      if (!stopping.signal.aborted) closeTimer = setTimeout(loop, config.closeEveryMs);
+    });
+  };
+  loop();
 }
-server.listen(port, () => {
-  const lines = [`Seatdesk is running at http://localhost:${port}  (database: ${database.kind}${url ? "" : `, data in ${isAbsolute(dataDir) ? dataDir : resolve(dataDir)}`})`];
+
+try {
+  const address = await http.listen(config.port, config.host);
+  const local = ["0.0.0.0", "::", "127.0.0.1", "::1", "localhost"].includes(config.host);
+  const shownHost = local ? "localhost" : address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const lines = [`Seatdesk is running at http://${shownHost}:${address.port}  (database: ${database.kind}${url ? "" : `, data in ${dataDir}`})`];
   const demo = credentialsFile && existsSync(credentialsFile) ? (JSON.parse(readFileSync(credentialsFile, "utf8")) as { email: string; password: string }) : seededNow;
   if (demo) lines.push(`Sign in as ${demo.email} with password ${demo.password}${credentialsFile ? "" : " (shown once: it is stored nowhere)"}`);
   if (!existsSync(staticDir)) lines.push("(the console's pages are not built: run `pnpm --filter @seatdesk/web build`)");
   process.stdout.write(`${lines.join("\n")}\n`);
-});
+} catch (e) {
+  const code = (e as NodeJS.ErrnoException).code;
+  process.stderr.write(`Cannot listen on ${config.host}:${config.port}: ${code === "EADDRINUSE" ? "the port is in use (set PORT)" : code === "EADDRNOTAVAIL" ? "no such address here (set HOST)" : String(e)}\n`);
+  await database.close();
+  process.exit(1);
+}
 
-const stop = () => {
+/**
+ * Graceful shutdown: stop accepting, let the requests under way and the running close batch finish (at
+ * most SEATDESK_SHUTDOWN_TIMEOUT_S), close the pool, exit 0 (1 when the wait ran out and work was cut).
+ * A second signal exits at once.
+ */
+async function shutdown(signal: string): Promise<void> {
+  if (stopping.signal.aborted) {
+    log.error("second signal: exiting without waiting", { signal });
+    process.exit(1);
+  }
+  stopping.abort();
   if (closeTimer) clearTimeout(closeTimer);
-  server.close();
-  void database.close().then(() => process.exit(0));
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+  log.info("shutting down", { signal, inFlight: http.inFlight(), closeRunning: closeRunning !== undefined });
+  const deadline = Date.now() + config.shutdownTimeoutMs;
+  const closeFinished = async () => {
+    if (!closeRunning) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([closeRunning.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()))))]);
+    clearTimeout(timer);
+    if (!finished) log.error("the month close did not finish in time; its open batch is rolled back", { waitedMs: config.shutdownTimeoutMs });
+    return finished;
+  };
+  const [served, closed] = await Promise.all([http.shutdown(config.shutdownTimeoutMs), closeFinished()]);
+  await database.close().catch((e: unknown) => log.error("closing the database failed", { error: String(e) }));
+  log.info("stopped", { signal });
+  process.exit(served && closed ? 0 : 1);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

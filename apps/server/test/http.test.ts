@@ -33,10 +33,13 @@ async function signIn(email: string, password = testPassword): Promise<string> {
 }
 
 describe("HTTP surface", () => {
-  it("GET /healthz names the database", async () => {
-    const res = await fetch(`${base}/healthz`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, database: h.database.kind });
+  it("GET /healthz is liveness only; GET /readyz names the database, migrated", async () => {
+    const live = await fetch(`${base}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ ok: true });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ok: true, database: h.database.kind });
   });
 
   it("nothing but sign-in works without the session cookie", async () => {

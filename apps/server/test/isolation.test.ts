@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
+import { and, eq } from "drizzle-orm";
+import { auditLog } from "@seatdesk/db";
 import { appRouter } from "../src/routers/_app";
 import { tenantFingerprint } from "./fingerprint";
 import { addMembers, callerAs, makeTenant, openHarness, type Harness } from "./harness";
@@ -67,6 +69,11 @@ describe("another account's ids: NOT_FOUND or FORBIDDEN, nothing changed", () =>
           if (c.expectCode) expect(result.error.code).toBe(c.expectCode);
           else expect(["NOT_FOUND", "FORBIDDEN"]).toContain(result.error.code);
         }
+      }
+      if (c.auditsTarget) {
+        // Exactly one entry of that action was written there; without it the account is as it was.
+        const audited = and(eq(auditLog.accountId, w.theirs.accountId), eq(auditLog.action, c.auditsTarget));
+        expect(await h.database.db.delete(auditLog).where(audited).returning({ id: auditLog.id })).toHaveLength(1);
       }
       expect(await tenantFingerprint(h.database, w.theirs.accountId)).toEqual(theirsBefore);
     });

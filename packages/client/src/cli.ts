@@ -3,8 +3,9 @@
  * client. Output for people goes to stdout, errors to stderr; the exit code is 0 on success, 1 when
  * the server refused or failed, 2 for a wrong command line (or an account the walkthrough cannot run on).
  */
+import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultCatalog, tierIds, type TierId } from "@seatdesk/domain";
 import { createClient, TRPCClientError, type AppRouter, type SeatdeskClient } from "./index";
@@ -24,6 +25,9 @@ Options:
   --password <password>  their password (or SEATDESK_PASSWORD; the variable keeps it out of your shell history)
   --region <region>      the profile's region (default us-east-1)
   -h, --help             this text
+
+Operator commands (on the database directly, no server or sign-in): migrate, account create,
+account list, owner reset-password; \`pnpm seatdesk account --help\` tells more.
 `;
 
 /** A mistake on the command line: answered with the usage text and exit code 2. */
@@ -183,7 +187,31 @@ function plan(command: string, args: string[]): Plan {
 /** tRPC wraps a failed connection in a TRPCClientError without a server answer (no data). */
 const unreachable = (e: TRPCClientError<AppRouter>) => !e.data && e.cause instanceof Error && e.cause.message === "fetch failed";
 
+/**
+ * Operator commands work on the database, not through the API: the server's own command line
+ * (apps/server/src/ops) runs them in a child process, so this package never loads the database.
+ */
+const operatorCommands = new Set(["account", "owner", "migrate"]);
+const serverDir = fileURLToPath(new URL("../../../apps/server", import.meta.url));
+
+function runOperatorCommand(argv: string[]): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/ops/cli.ts", ...argv], {
+      cwd: serverDir,
+      stdio: "inherit",
+      // Paths on the command line (SEATDESK_DATA_DIR) are meant from where it was typed.
+      env: { ...process.env, INIT_CWD: process.env.INIT_CWD ?? process.cwd() },
+    });
+    child.on("error", (e) => {
+      process.stderr.write(`seatdesk: could not run the operator command: ${e.message}\n`);
+      done(1);
+    });
+    child.on("exit", (code) => done(code ?? 1));
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] && operatorCommands.has(argv[0])) return runOperatorCommand(argv);
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });

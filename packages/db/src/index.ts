@@ -4,3 +4,4 @@ export * from "./rows";
 export * from "./prepared";
 export * from "./mappers";
 export * from "./rules-sql";
+export * from "./name-fold";

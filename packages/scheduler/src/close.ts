@@ -238,6 +238,8 @@ export async function closeDue(
     concurrency?: number;
     onProgress?: (p: CloseProgress) => void;
     progressEveryMs?: number;
+    /** Once aborted, no further batch starts: the batches under way commit and the run returns (graceful shutdown). */
+    signal?: AbortSignal;
   } = {},
 ): Promise<CloseSummary> {
   const graceMs = options.graceMs ?? defaultGraceMs;
@@ -287,6 +289,7 @@ export async function closeDue(
   };
 
   for (;;) {
+    if (options.signal?.aborted) break;
     const ids = await due();
     if (ids.length === 0) break;
     total = Math.max(total, summary.closed + ids.length);
@@ -295,7 +298,7 @@ export async function closeDue(
     let progressed = false;
     let next = 0;
     const lane = async () => {
-      for (let i = next++; i < batches.length; i = next++) {
+      for (let i = next++; i < batches.length && !options.signal?.aborted; i = next++) {
         if (await run(batches[i]!)) progressed = true;
         const t = performance.now();
         if (options.onProgress && t - lastReport >= (options.progressEveryMs ?? 5_000)) {

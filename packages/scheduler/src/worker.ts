@@ -1,62 +1,93 @@
 /**
- * The month-close worker (issue 6): `pnpm --filter @seatdesk/scheduler start` with DATABASE_URL.
- * Any number may run at once; they coordinate only through PostgreSQL (closeDue).
+ * The month-close worker (issue 6): `pnpm --filter @seatdesk/scheduler start` with DATABASE_URL, or the
+ * compiled `node apps/server/dist/worker.js`. Any number may run at once; they coordinate only through
+ * PostgreSQL (closeDue).
  *
  *   start            closes what is due now, then again every SEATDESK_CLOSE_EVERY_S seconds (60)
  *   start --once     closes everything due, prints {"closed":…,"skipped":…,"failed":…} and exits
  *                    (exit code 1 when a close failed)
  *   --account=<id>   only that account's profiles (re-running one tenant; the kill tests)
  *
- * Logs are JSON lines on stderr, with progress (profiles done / total, rate) on long runs.
+ * SIGTERM or SIGINT: no further batch starts, the batches under way commit (for at most
+ * SEATDESK_SHUTDOWN_TIMEOUT_S seconds), the pool is closed and the process exits 0 (1 when the wait ran
+ * out). A second signal exits at once. Logs are JSON lines on stderr, with progress (profiles done /
+ * total, rate) on long runs.
  */
 import { defaultCatalog } from "@seatdesk/domain";
 import { connect } from "@seatdesk/db";
 import { closeDue, type CloseSummary } from "./close";
+import { configOrExit, loadWorkerConfig } from "./config";
 
-const url = process.env.DATABASE_URL;
-if (!url) {
-  process.stderr.write("The worker runs against PostgreSQL: set DATABASE_URL (embedded PGlite closes months inside the server).\n");
-  process.exit(2);
-}
+const config = configOrExit(() => loadWorkerConfig(process.env));
 const once = process.argv.includes("--once");
 const accountId = process.argv.find((a) => a.startsWith("--account="))?.slice("--account=".length);
-const everyMs = Math.max(1, Number(process.env.SEATDESK_CLOSE_EVERY_S ?? 60)) * 1000;
-const log = (msg: string, fields: Record<string, unknown> = {}) => process.stderr.write(`${JSON.stringify({ level: "info", msg, ...fields })}\n`);
+const write = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
+const log = (msg: string, fields?: Record<string, unknown>) => write("info", msg, fields);
 
-const database = await connect({ url, max: 3 });
-let stopping = false;
+const database = await connect({ url: config.databaseUrl, max: 3 });
+const stopping = new AbortController();
 let timer: NodeJS.Timeout | undefined;
-const stop = () => {
-  stopping = true;
-  if (timer) clearTimeout(timer);
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+/** The close run under way, if any: a stop waits for it. */
+let running: Promise<unknown> | undefined;
 
 async function run(): Promise<CloseSummary> {
   const started = performance.now();
   const summary = await closeDue(database.db, defaultCatalog, new Date(), {
     accountId,
+    signal: stopping.signal,
     onProgress: (p) => log("closing", { done: p.done, total: p.total, perSecond: Math.round(p.perSecond * 10) / 10 }),
   });
-  log("close run done", { ...summary, seconds: Math.round(performance.now() - started) / 1000 });
+  log("close run done", { ...summary, seconds: Math.round(performance.now() - started) / 1000, ...(stopping.signal.aborted ? { stopped: true } : {}) });
   return summary;
 }
 
-if (once) {
-  const summary = await run();
-  process.stdout.write(`${JSON.stringify({ closed: summary.closed, skipped: summary.skipped, failed: summary.failed })}\n`);
-  await database.close();
-  process.exit(summary.failed > 0 ? 1 : 0);
-}
-
-const loop = async () => {
-  try {
-    await run();
-  } catch (e) {
-    process.stderr.write(`${JSON.stringify({ level: "error", msg: "close run failed", error: String(e) })}\n`);
+async function stop(signal: string): Promise<void> {
+  if (stopping.signal.aborted) {
+    write("error", "second signal: exiting without waiting", { signal });
+    process.exit(1);
   }
-  if (stopping) await database.close();
-  else timer = setTimeout(() => void loop(), everyMs);
-};
-await loop();
+  stopping.abort();
+  if (timer) clearTimeout(timer);
+  log("stopping", { signal, closeRunning: running !== undefined });
+  let finished = true;
+  if (running) {
+    let deadline: NodeJS.Timeout | undefined;
+    finished = await Promise.race([
+      running.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => (deadline = setTimeout(() => resolve(false), config.shutdownTimeoutMs))),
+    ]);
+    clearTimeout(deadline);
+    if (!finished) write("error", "the close run did not finish in time; its open batch is rolled back", { waitedMs: config.shutdownTimeoutMs });
+  }
+  await database.close().catch((e: unknown) => write("error", "closing the database pool failed", { error: String(e) }));
+  log("stopped", { signal });
+  process.exit(finished ? 0 : 1);
+}
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));
+
+if (once) {
+  const current = run();
+  running = current;
+  const summary = await current;
+  running = undefined;
+  if (!stopping.signal.aborted) {
+    process.stdout.write(`${JSON.stringify({ closed: summary.closed, skipped: summary.skipped, failed: summary.failed })}\n`);
+    await database.close();
+    process.exit(summary.failed > 0 ? 1 : 0);
+  }
+} else {
+  const loop = async () => {
+    const current = run().catch((e: unknown) => write("error", "close run failed", { error: String(e) }));
+    running = current;
+    await current;
+    running = undefined;
+    // A stop that came during the run has its own wait; it exits the process.
+    if (!stopping.signal.aborted) timer = setTimeout(() => void loop(), config.closeEveryMs);
+  };
+  await loop();
+}

@@ -3,10 +3,15 @@ import { and, eq, lt, or, sql } from "drizzle-orm";
 import { consoleAdmins, consoleSessions, instantOf, numberOf, profiles, runPrepared, type AdminRole, type Executor } from "@seatdesk/db";
 
 export const sessionCookieName = "seatdesk_session";
-/** A session ends after this long without a request... */
-export const sessionIdleMs = 12 * 60 * 60 * 1000;
-/** ...and in any case this long after sign-in. */
-export const sessionAbsoluteMs = 7 * 24 * 60 * 60 * 1000;
+
+/** How long a console session lives (OWASP ASVS 4.0 V3.3): `idleMs` after its last request, `absoluteMs` after sign-in at most. */
+export interface SessionPolicy {
+  idleMs: number;
+  absoluteMs: number;
+}
+
+/** 30 minutes idle, 12 hours in all (Deps.sessionPolicy overrides). */
+export const defaultSessionPolicy: SessionPolicy = { idleMs: 30 * 60 * 1000, absoluteMs: 12 * 60 * 60 * 1000 };
 /** last_seen_at is written at most this often, so reads do not all write. */
 const touchEveryMs = 60 * 1000;
 
@@ -21,7 +26,7 @@ export interface ConsoleSession {
 const hashToken = (token: string) => createHash("sha256").update(token).digest("base64url");
 
 /** Creates a session and returns the token for the cookie; only its hash is stored. */
-export async function createSession(db: Executor, accountId: string, adminId: string, now: Date): Promise<string> {
+export async function createSession(db: Executor, accountId: string, adminId: string, now: Date, policy: SessionPolicy = defaultSessionPolicy): Promise<string> {
   const token = randomBytes(32).toString("base64url");
   await db.insert(consoleSessions).values({
     tokenHash: hashToken(token),
@@ -29,7 +34,7 @@ export async function createSession(db: Executor, accountId: string, adminId: st
     adminId,
     createdAt: now,
     lastSeenAt: now,
-    expiresAt: new Date(now.getTime() + sessionAbsoluteMs),
+    expiresAt: new Date(now.getTime() + policy.absoluteMs),
   });
   return token;
 }
@@ -39,6 +44,7 @@ type Profile = typeof profiles.$inferSelect;
 type SessionRow = {
   account_id: string;
   admin_id: string;
+  created_at: string | Date;
   last_seen_at: string | Date;
   expires_at: string | Date;
   email: string;
@@ -46,11 +52,16 @@ type SessionRow = {
   role: AdminRole;
 };
 
-/** Ends a session found idle too long or past its absolute end; touches last_seen_at now and then. */
-async function checkSession(db: Executor, tokenHash: string, row: SessionRow, now: Date): Promise<ConsoleSession | null> {
+/**
+ * Ends a session found idle too long or past its absolute end; touches last_seen_at now and then. The
+ * absolute end is the earlier of the one written at sign-in and sign-in plus today's policy, so shortening
+ * the policy also shortens the sessions already open.
+ */
+async function checkSession(db: Executor, tokenHash: string, row: SessionRow, now: Date, policy: SessionPolicy): Promise<ConsoleSession | null> {
   const t = now.getTime();
   const lastSeenAt = instantOf(row.last_seen_at)!.getTime();
-  if (instantOf(row.expires_at)!.getTime() <= t || lastSeenAt + sessionIdleMs <= t) {
+  const endsAt = Math.min(instantOf(row.expires_at)!.getTime(), instantOf(row.created_at)!.getTime() + policy.absoluteMs);
+  if (endsAt <= t || lastSeenAt + policy.idleMs <= t) {
     await db.delete(consoleSessions).where(eq(consoleSessions.tokenHash, tokenHash));
     return null;
   }
@@ -60,21 +71,27 @@ async function checkSession(db: Executor, tokenHash: string, row: SessionRow, no
   return { accountId: row.account_id, adminId: row.admin_id, email: row.email, name: row.name, role: row.role };
 }
 
-const sessionColumns = sql`s.account_id, s.admin_id, s.last_seen_at, s.expires_at, a.email, a.name, a.role`;
+const sessionColumns = sql`s.account_id, s.admin_id, s.created_at, s.last_seen_at, s.expires_at, a.email, a.name, a.role`;
 const sessionFrom = sql`console_sessions s join console_admins a on a.account_id = s.account_id and a.id = s.admin_id`;
 
 /** The session behind a cookie token, or null when unknown, idle too long or past its absolute end. */
-export async function findSession(db: Executor, token: string, now: Date): Promise<ConsoleSession | null> {
+export async function findSession(db: Executor, token: string, now: Date, policy: SessionPolicy = defaultSessionPolicy): Promise<ConsoleSession | null> {
   const tokenHash = hashToken(token);
   const [row] = await runPrepared<SessionRow>(db, "console_session", sql`select ${sessionColumns} from ${sessionFrom} where s.token_hash = ${tokenHash}`);
-  return row ? checkSession(db, tokenHash, row, now) : null;
+  return row ? checkSession(db, tokenHash, row, now, policy) : null;
 }
 
 /**
  * The session and, in the same round trip, one of its account's profiles (null when the account has no
  * such profile): every page of the console asks for both.
  */
-export async function findSessionInProfile(db: Executor, token: string, profileId: string, now: Date): Promise<{ session: ConsoleSession | null; profile: Profile | null }> {
+export async function findSessionInProfile(
+  db: Executor,
+  token: string,
+  profileId: string,
+  now: Date,
+  policy: SessionPolicy = defaultSessionPolicy,
+): Promise<{ session: ConsoleSession | null; profile: Profile | null }> {
   const tokenHash = hashToken(token);
   const [row] = await runPrepared<
     SessionRow & {
@@ -97,7 +114,7 @@ export async function findSessionInProfile(db: Executor, token: string, profileI
       from ${sessionFrom} left join profiles p on p.account_id = s.account_id and p.id = ${profileId}::uuid
       where s.token_hash = ${tokenHash}`,
   );
-  const session = row ? await checkSession(db, tokenHash, row, now) : null;
+  const session = row ? await checkSession(db, tokenHash, row, now, policy) : null;
   if (!row || !session || row.profile_id === null) return { session, profile: null };
   return {
     session,
@@ -122,13 +139,17 @@ export async function deleteSession(db: Executor, token: string): Promise<void> 
 }
 
 /** Sign-in rotates: the admin's sessions that have expired are dropped as a new one is made. */
-export async function dropExpiredSessions(db: Executor, adminId: string, now: Date): Promise<void> {
+export async function dropExpiredSessions(db: Executor, adminId: string, now: Date, policy: SessionPolicy = defaultSessionPolicy): Promise<void> {
   await db
     .delete(consoleSessions)
     .where(
       and(
         eq(consoleSessions.adminId, adminId),
-        or(lt(consoleSessions.expiresAt, now), lt(consoleSessions.lastSeenAt, new Date(now.getTime() - sessionIdleMs))),
+        or(
+          lt(consoleSessions.expiresAt, now),
+          lt(consoleSessions.createdAt, new Date(now.getTime() - policy.absoluteMs)),
+          lt(consoleSessions.lastSeenAt, new Date(now.getTime() - policy.idleMs)),
+        ),
       ),
     );
 }

@@ -1,28 +1,44 @@
 import { existsSync } from "node:fs";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { TRPCError } from "@trpc/server";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
+import { getErrorShape, getHTTPStatusCodeFromError } from "@trpc/server/unstable-core-do-not-import";
 import { parseCookie, stringifySetCookie } from "cookie";
-import { sql } from "drizzle-orm";
 import sirv from "sirv";
 import { sessionCookieName } from "../auth/sessions";
+import { retryAfterMeta } from "../auth/throttle";
 import { appRouter } from "../routers/_app";
 import type { Context, CookieJar, Deps } from "../trpc/context";
 import { scimHandler, scimPrefix } from "../scim/http";
-import { clientIpOf } from "./client";
+import { BodyError, bodyLimits, closeAfterAnswer, readBody } from "./body";
+import { clientIpOf, overTls } from "./client";
+import { healthHandler } from "./health";
+import { setSecurityHeaders } from "./headers";
 import { leanHandler } from "./usage-adapter";
 
 export const trpcPrefix = "/trpc/";
 /** tRPC batches larger than this are refused (400). */
 export const maxBatchSize = 20;
+/**
+ * Procedures that answer only alone: a batch holding one beside other calls is refused (400), so one request
+ * cannot carry several password guesses. A batch of that one call is the same as a single call (the console's
+ * and @seatdesk/client's batching links send a lone call so).
+ */
+export const unbatchable = new Set(["session.signIn"]);
+/** Procedures whose body may be larger than bodyLimits.default (with a session cookie only). */
+const largeBodies = new Map<string, number>([["directory.importCsv", bodyLimits.csvImport]]);
 
 const isLocalHost = (host: string | undefined) => {
   const name = (host ?? "").replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
   return name === "localhost" || name === "::1" || name.startsWith("127.");
 };
 
-function cookieJar(req: IncomingMessage, res: ServerResponse): CookieJar {
+/** The session cookie is Secure over TLS (directly, or behind a trusted proxy), and always off this machine. */
+const cookieJarFor = (trustProxy: boolean) => (req: IncomingMessage, res: ServerResponse): CookieJar => cookieJar(req, res, overTls(req, trustProxy));
+
+function cookieJar(req: IncomingMessage, res: ServerResponse, tls: boolean): CookieJar {
   const parsed = parseCookie(req.headers.cookie ?? "");
-  const secure = !isLocalHost(req.headers.host);
+  const secure = tls || !isLocalHost(req.headers.host);
   const base = { httpOnly: true, sameSite: "lax" as const, secure, path: "/" };
   return {
     get: (name) => parsed[name],
@@ -48,6 +64,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
+/** A refusal before tRPC runs, in tRPC's error shape (what @trpc/client reads). */
+function sendTrpcError(res: ServerResponse, error: TRPCError, path: string) {
+  const shape = getErrorShape({ config: appRouter._def._config, error, type: "unknown", path, input: undefined, ctx: undefined });
+  sendJson(res, getHTTPStatusCodeFromError(error), { error: shape });
+}
+
+/** A body refusal as a tRPC error; after a 413 the connection is closed rather than the rest read. */
+export function trpcBodyError(req: IncomingMessage, res: ServerResponse, e: BodyError, path: string) {
+  if (e.status === 413) closeAfterAnswer(req, res);
+  sendTrpcError(res, new TRPCError({ code: e.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", message: e.message }), path);
+}
+
+/** The cap of a tRPC request's body: the default, or a larger one a listed procedure needs when a session cookie comes with it. */
+function trpcBodyLimit(req: IncomingMessage, paths: string[]): number {
+  const hasCookie = (req.headers.cookie ?? "").includes(`${sessionCookieName}=`);
+  return Math.max(bodyLimits.default, ...paths.map((p) => (hasCookie ? (largeBodies.get(p) ?? 0) : 0)));
+}
+
 export async function createContext(deps: Deps, cookies: CookieJar, authorization: string | undefined, clientIp?: string): Promise<Context> {
   const sessionToken = cookies.get(sessionCookieName);
   // Looked up by the procedure that needs it (trpc/init.ts), so a profile page reads session and profile at once.
@@ -59,21 +93,17 @@ export async function createContext(deps: Deps, cookies: CookieJar, authorizatio
 /** The whole HTTP surface: /healthz, /trpc/*, and the built SPA (with index.html for client routes). */
 export function createApp(deps: Deps, options: { staticDir?: string | undefined } = {}): RequestListener {
   const assets = options.staticDir && existsSync(options.staticDir) ? sirv(options.staticDir, { single: true, etag: true, gzip: true }) : null;
+  const trustProxy = deps.trustProxy ?? false;
+  const cookiesFor = cookieJarFor(trustProxy);
 
-  const lean = leanHandler(deps, trpcPrefix, createContext, cookieJar);
+  const lean = leanHandler(deps, trpcPrefix, createContext, cookiesFor);
   const scim = scimHandler(deps);
+  const health = healthHandler(deps);
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    if (url.pathname === "/healthz") {
-      deps.database.db
-        .execute(sql`select 1`)
-        .then(() => sendJson(res, 200, { ok: true, database: deps.database.kind }))
-        .catch((e: unknown) => {
-          deps.log.error("health check failed", { error: String(e) });
-          sendJson(res, 503, { ok: false, database: deps.database.kind });
-        });
-      return;
-    }
+    const api = url.pathname.startsWith(trpcPrefix) || url.pathname === scimPrefix || url.pathname.startsWith(`${scimPrefix}/`) || url.pathname === "/healthz" || url.pathname === "/readyz";
+    setSecurityHeaders(req, res, { api, trustProxy });
+    if (health(req, res, url)) return;
     // SCIM 2.0 for identity providers: bearer tokens, not cookies, so no cross-site rule applies.
     if (url.pathname === scimPrefix || url.pathname.startsWith(`${scimPrefix}/`)) return scim(req, res, url);
     if (url.pathname.startsWith(trpcPrefix)) {
@@ -84,17 +114,35 @@ export function createApp(deps: Deps, options: { staticDir?: string | undefined 
       }
       // Single usage calls and single GET queries take the lean path; everything else, tRPC's adapter.
       if (lean(req, res, url)) return;
-      void nodeHTTPRequestHandler({
-        req,
-        res,
-        router: appRouter,
-        path: url.pathname.slice(trpcPrefix.length),
-        maxBatchSize,
-        createContext: ({ req: r, res: s }) => createContext(deps, cookieJar(r, s), r.headers.authorization, clientIpOf(r, deps.trustProxy ?? false)),
-        onError: ({ error, path }) => {
-          if (error.code === "INTERNAL_SERVER_ERROR") deps.log.error("procedure failed", { path, error: String(error.cause ?? error), stack: error.cause instanceof Error ? error.cause.stack : undefined });
-        },
-      });
+      const path = url.pathname.slice(trpcPrefix.length);
+      const batch = url.searchParams.get("batch") === "1";
+      const paths = batch ? path.split(",") : [path];
+      const alone = paths.find((p) => unbatchable.has(p));
+      if (batch && alone && paths.length > 1) return sendTrpcError(res, new TRPCError({ code: "BAD_REQUEST", message: `${alone} cannot be sent in a batch; call it on its own` }), path);
+      void (async () => {
+        // The body is read here, capped and strictly decoded, and handed to tRPC as text (its adapter then reads no stream).
+        if (req.method !== "GET" && req.method !== "HEAD") {
+          try {
+            (req as IncomingMessage & { body?: string }).body = await readBody(req, trpcBodyLimit(req, paths));
+          } catch (e) {
+            if (e instanceof BodyError) return trpcBodyError(req, res, e, path);
+            deps.log.info("request body not read", { path, error: String(e) });
+            return req.socket.destroy();
+          }
+        }
+        await nodeHTTPRequestHandler({
+          req,
+          res,
+          router: appRouter,
+          path,
+          maxBatchSize,
+          responseMeta: retryAfterMeta,
+          createContext: ({ req: r, res: s }) => createContext(deps, cookiesFor(r, s), r.headers.authorization, clientIpOf(r, trustProxy)),
+          onError: ({ error, path }) => {
+            if (error.code === "INTERNAL_SERVER_ERROR") deps.log.error("procedure failed", { path, error: String(error.cause ?? error), stack: error.cause instanceof Error ? error.cause.stack : undefined });
+          },
+        });
+      })();
       return;
     }
     if (assets) return assets(req, res, () => sendJson(res, 404, { error: { message: "Not found" } }));

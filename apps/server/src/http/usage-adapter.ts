@@ -17,28 +17,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import { callProcedure, getErrorShape, getHTTPStatusCodeFromError, getTRPCErrorFromUnknown } from "@trpc/server/unstable-core-do-not-import";
 import { appRouter } from "../routers/_app";
+import { BodyError, bodyLimits, closeAfterAnswer, readBody } from "./body";
 import { clientIpOf } from "./client";
 import type { Context, CookieJar, Deps } from "../trpc/context";
 
 /** The usage clients never have a console session: no cookie is read or set on this path. */
 const noCookies: CookieJar = { get: () => undefined, set: () => {}, clear: () => {} };
-const maxBodyBytes = 2 * 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > maxBodyBytes) {
-        reject(new TRPCError({ code: "PAYLOAD_TOO_LARGE", message: "Request body too large" }));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 function parseInput(text: string | null): unknown {
   if (text === null || text === "") return undefined;
@@ -82,12 +66,15 @@ export function leanHandler(
       let ctx: Awaited<ReturnType<typeof createContext>> | undefined;
       try {
         // The body is read now; it is parsed only if the procedure takes an input (as tRPC's adapter does).
-        const raw = type === "query" ? url.searchParams.get("input") : await readBody(req);
+        // Capped (bodyLimits.usage: a batch of 1,000 events) and strictly UTF-8; a 413 closes the connection.
+        const raw = type === "query" ? url.searchParams.get("input") : await readBody(req, bodyLimits.usage);
         ctx = await createContext(deps, usage ? noCookies : cookiesFor(req, res), req.headers.authorization, clientIpOf(req, deps.trustProxy ?? false));
         const data = await callProcedure({ router: appRouter, path, getRawInput: async () => (input = parseInput(raw)), ctx, type, signal: undefined, batchIndex: 0 });
         send(res, 200, { result: { data } });
       } catch (cause) {
-        const error = getTRPCErrorFromUnknown(cause);
+        if (cause instanceof BodyError && cause.status === 413) closeAfterAnswer(req, res);
+        const error =
+          cause instanceof BodyError ? new TRPCError({ code: cause.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", message: cause.message }) : getTRPCErrorFromUnknown(cause);
         if (error.code === "INTERNAL_SERVER_ERROR") deps.log.error("procedure failed", { path, error: String(error.cause ?? error), stack: error.cause instanceof Error ? error.cause.stack : undefined });
         send(res, getHTTPStatusCodeFromError(error), { error: getErrorShape({ config, error, type, path, input, ctx }) });
       }

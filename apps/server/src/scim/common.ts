@@ -71,11 +71,41 @@ export function listResponse(resources: unknown[], totalResults: number, startIn
 /** Parses a SCIM filter with the library; a filter that does not parse is 400 invalidFilter. */
 export function parseFilter(text: string | null): Filter | null {
   if (text === null || text.trim() === "") return null;
+  // PostgreSQL text cannot hold NUL: a filter value with one matches nothing anyone can store, and is refused.
+  if (text.includes("\u0000")) throw new ScimError(400, "filter: must not contain the NUL character", "invalidFilter");
+  // String values are JSON strings (RFC 7644 §3.4.2.2): `"a\\b"` is a\b. The library keeps escapes other than \"
+  // as written, so each string is decoded here and stands in the text as a placeholder ("@0", "@1"…: every string in
+  // the text is one, so none can be mistaken for a value) that the library passes through.
+  const literals: string[] = [];
+  const masked = text.replace(/"((?:[^"\\]|\\.)*)"/gs, (_all, body: string) => {
+    try {
+      literals.push(JSON.parse(`"${body}"`) as string);
+    } catch {
+      throw new ScimError(400, `filter: "${body.slice(0, 100)}" is not a valid JSON string`, "invalidFilter");
+    }
+    if (literals.at(-1)!.includes("\u0000")) throw new ScimError(400, "filter: must not contain the NUL character", "invalidFilter");
+    return `"@${literals.length - 1}"`;
+  });
+  let parsed: Filter;
   try {
-    return parseFilterText(text);
+    parsed = parseFilterText(masked);
   } catch (e) {
-    throw new ScimError(400, `filter: ${e instanceof Error ? e.message : "does not parse"}`, "invalidFilter");
+    throw new ScimError(400, `filter: ${e instanceof Error ? e.message.replace(/@(\d+)/g, (_m, i: string) => literals[Number(i)] ?? "") : "does not parse"}`, "invalidFilter");
   }
+  return unmask(parsed, literals);
+}
+
+/** The filter with each placeholder string replaced by the decoded JSON string it stands for. */
+function unmask(f: Filter, literals: string[]): Filter {
+  const node = f as Filter & { filters?: Filter[]; filter?: Filter; valFilter?: Filter; compValue?: unknown };
+  if (node.filters) return { ...node, filters: node.filters.map((c) => unmask(c, literals)) } as Filter;
+  if (node.filter) return { ...node, filter: unmask(node.filter, literals) } as Filter;
+  if (node.valFilter) return { ...node, valFilter: unmask(node.valFilter, literals) } as Filter;
+  if (typeof node.compValue === "string") {
+    const m = /^@(\d+)$/.exec(node.compValue);
+    if (m) return { ...node, compValue: literals[Number(m[1])] ?? "" } as Filter;
+  }
+  return f;
 }
 
 /** A predicate over SCIM resources (attribute names compared case-insensitively, as RFC 7643 §2.1 says). */

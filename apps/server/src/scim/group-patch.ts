@@ -67,6 +67,8 @@ export function checkDisplayName(value: unknown, field = "displayName"): string 
   if (typeof value !== "string" || value.trim() === "") throw bad(`${field}: required, a non-empty string`);
   const name = value.trim();
   if (name.length > maxNameLength) throw bad(`${field}: at most ${maxNameLength} characters`);
+  // PostgreSQL text cannot hold NUL: refused here (400) rather than failing in the query (a 500).
+  if (name.includes("\u0000")) throw bad(`${field}: must not contain the NUL character`);
   return name;
 }
 
@@ -74,6 +76,7 @@ export function checkExternalId(value: unknown, field = "externalId"): string | 
   if (value === undefined || value === null) return null;
   if (typeof value !== "string") throw bad(`${field}: must be a string`);
   if (value.length > maxExternalIdLength) throw bad(`${field}: at most ${maxExternalIdLength} characters`);
+  if (value.includes("\u0000")) throw bad(`${field}: must not contain the NUL character`);
   return value === "" ? null : value;
 }
 

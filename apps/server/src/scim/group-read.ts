@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { Filter } from "scim2-parse-filter";
-import { directoryGroups, directoryUsers, groupMembers, type Executor } from "@seatdesk/db";
+import { directoryGroups, directoryUsers, foldName, foldSql, groupMembers, type Executor } from "@seatdesk/db";
 import { likeEscape } from "../services/users-tab";
 import { filterPredicate, listResponse, meta, paging, parseFilter, project, schemas, uuidPattern, type ScimRequest } from "./common";
 
@@ -178,8 +178,8 @@ function compareSql(name: string, op: StringCompare["op"], value: string): SQL |
     column = sql`(${directoryGroups.id}::text)`;
     v = value.toLowerCase();
   } else if (name === "displayname") {
-    column = sql`lower(${directoryGroups.displayName})`;
-    v = value.toLowerCase();
+    column = foldSql(directoryGroups.displayName);
+    v = foldName(value);
   } else if (name === "externalid") {
     column = sql`${directoryGroups.externalId}`;
     v = value;
@@ -214,7 +214,7 @@ function mentionsMembers(f: Filter): boolean {
   return attributeName((f as { attrPath: string }).attrPath).split(".")[0]!.replace(/\[.*$/, "") === "members";
 }
 
-/** Case-insensitive attributes (displayName, members.display) and ids compare lower-cased in memory, as in SQL. */
+/** Case-insensitive attributes (displayName, members.display) compare folded in memory (name-fold.ts), as in SQL; ids lower-cased. */
 const foldedPaths = new Set(["id", "displayname", "members.display", "members.value"]);
 export function foldCase(f: Filter, prefix = ""): Filter {
   if ("filters" in f) return { ...f, filters: (f as { filters: Filter[] }).filters.map((c) => foldCase(c, prefix)) } as Filter;
@@ -224,7 +224,7 @@ export function foldCase(f: Filter, prefix = ""): Filter {
     return { ...vp, valFilter: foldCase(vp.valFilter, `${prefix}${attributeName(vp.attrPath)}.`) } as Filter;
   }
   const c = f as { attrPath: string; compValue?: unknown };
-  if (typeof c.compValue === "string" && foldedPaths.has(`${prefix}${attributeName(c.attrPath)}`)) return { ...f, compValue: c.compValue.toLowerCase() } as Filter;
+  if (typeof c.compValue === "string" && foldedPaths.has(`${prefix}${attributeName(c.attrPath)}`)) return { ...f, compValue: /(^|\.)(id|value)$/.test(`${prefix}${attributeName(c.attrPath)}`) ? c.compValue.toLowerCase() : foldName(c.compValue) } as Filter;
   return f;
 }
 
@@ -232,9 +232,9 @@ export function foldCase(f: Filter, prefix = ""): Filter {
 function filterView(row: GroupRow, members: MemberRef[] | undefined) {
   return {
     id: row.id,
-    displayName: row.displayName.toLowerCase(),
+    displayName: foldName(row.displayName),
     ...(row.externalId !== null ? { externalId: row.externalId } : {}),
-    ...(members ? { members: members.map((m) => ({ value: m.id, display: m.displayName.toLowerCase(), type: "User" })) } : {}),
+    ...(members ? { members: members.map((m) => ({ value: m.id, display: foldName(m.displayName), type: "User" })) } : {}),
     meta: { resourceType: "Group", created: row.createdAt.toISOString(), lastModified: (row.updatedAt ?? row.createdAt).toISOString() },
   };
 }

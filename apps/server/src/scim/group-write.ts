@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { Catalog } from "@seatdesk/domain";
-import { assignments, directoryGroups, directoryUsers, profiles, type Executor } from "@seatdesk/db";
+import { assignments, directoryGroups, directoryUsers, foldName, foldSql, profiles, type Executor } from "@seatdesk/db";
 import type { ScimScope } from "../auth/scim-tokens";
 import { recordAudit, type Actor, type AuditEntry } from "../services/audit";
 import { auditEffects, changedSomething, deleteMemberships, insertMemberships, rerunRulesForMemberships, type MembershipEffect } from "../services/directory";
@@ -54,7 +54,7 @@ export async function requireFreeName(tx: Executor, accountId: string, displayNa
     .where(
       and(
         eq(directoryGroups.accountId, accountId),
-        sql`lower(${directoryGroups.displayName}) = lower(${displayName})`,
+        sql`${foldSql(directoryGroups.displayName)} = ${foldName(displayName)}`,
         ...(exceptGroupId ? [ne(directoryGroups.id, exceptGroupId)] : []),
       ),
     );

@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verifyScimToken } from "../auth/scim-tokens";
+import { BodyError, bodyLimits, closeAfterAnswer, readBody } from "../http/body";
+import { overTls } from "../http/client";
 import type { Deps } from "../trpc/context";
+import { databaseUnavailableMessage, faultDetail, isDatabaseUnavailable } from "../trpc/errors";
 import { ScimError, schemas, type ScimHandler, type ScimRequest, type ScimResponse } from "./common";
 import { discovery } from "./discovery";
 import { groupsHandler } from "./groups";
 import { usersHandler } from "./users";
 
 export const scimPrefix = "/scim/v2";
-const maxBodyBytes = 4 * 1024 * 1024;
 const contentType = "application/scim+json; charset=utf-8";
 
 function send(res: ServerResponse, r: ScimResponse) {
@@ -24,20 +26,46 @@ function send(res: ServerResponse, r: ScimResponse) {
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > maxBodyBytes) {
-        reject(new ScimError(413, `The body is larger than ${maxBodyBytes / 1024 / 1024} MB`, "tooMany"));
-        req.resume();
-      } else chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+/** The body as text (capped at bodyLimits.scim, strict UTF-8), or a SCIM error; a 413 closes the connection. */
+async function bodyText(req: IncomingMessage, res: ServerResponse): Promise<string> {
+  try {
+    return await readBody(req, bodyLimits.scim);
+  } catch (e) {
+    if (!(e instanceof BodyError)) throw e;
+    if (e.status === 413) closeAfterAnswer(req, res);
+    throw new ScimError(e.status, e.message, e.status === 400 ? "invalidSyntax" : undefined);
+  }
+}
+
+/** A path segment percent-decoded, or 400 when its escapes are not UTF-8 (`%E0%A4%A`, `%FF`). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ScimError(400, `The path segment "${segment.slice(0, 100)}" is not valid percent-encoded UTF-8`, "invalidSyntax");
+  }
+}
+
+/**
+ * The query string, decoded strictly: URLSearchParams would turn a bad escape into U+FFFD, so a filter
+ * with `%FF` would search for something no one sent. A NUL in a value (text PostgreSQL cannot hold) is refused too.
+ */
+function strictQuery(url: URL): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const pair of url.search.slice(1).split("&")) {
+    if (pair === "") continue;
+    const at = pair.indexOf("=");
+    const [name, value] = (at === -1 ? [pair, ""] : [pair.slice(0, at), pair.slice(at + 1)]).map((part) => {
+      try {
+        return decodeURIComponent(part.replace(/\+/g, " "));
+      } catch {
+        throw new ScimError(400, `The query "${part.slice(0, 100)}" is not valid percent-encoded UTF-8`, "invalidSyntax");
+      }
+    }) as [string, string];
+    if (value.includes("\u0000") || name.includes("\u0000")) throw new ScimError(400, `${name.replace(/\u0000/g, "")}: must not contain the NUL character`, "invalidValue");
+    query.append(name, value);
+  }
+  return query;
 }
 
 const resources: Record<string, ScimHandler> = { users: usersHandler, groups: groupsHandler };
@@ -50,15 +78,18 @@ export function scimHandler(deps: Deps) {
   return (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     void (async () => {
       try {
+        // The body first, capped: one too large is refused (413) before anything else, and is never read whole.
+        const method = (req.method ?? "GET").toUpperCase();
+        const text = method === "POST" || method === "PUT" || method === "PATCH" ? await bodyText(req, res) : "";
         const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
         const now = deps.clock.now();
         const scope = bearer ? await verifyScimToken(deps.database.db, bearer, now) : null;
         if (!scope) throw new ScimError(401, "A valid SCIM bearer token is required (Authorization: Bearer scim_…)");
         const rest = url.pathname.slice(scimPrefix.length).replace(/\/+$/, "");
-        const [, first = "", second = null, extra] = rest.split("/");
+        const [, first = "", rawSecond = null, extra] = rest.split("/");
+        const second = rawSecond === null ? null : decodeSegment(rawSecond);
+        const query = strictQuery(url);
         if (extra !== undefined) throw new ScimError(404, `No such endpoint: ${url.pathname}`);
-        const method = (req.method ?? "GET").toUpperCase();
-        const text = method === "POST" || method === "PUT" || method === "PATCH" ? await readBody(req) : "";
         let body: unknown;
         if (text.trim() !== "") {
           try {
@@ -68,15 +99,22 @@ export function scimHandler(deps: Deps) {
           }
         }
         const host = req.headers.host ?? "localhost";
-        const proto = (req.headers["x-forwarded-proto"] as string | undefined) ?? "http";
-        const request: ScimRequest = { method, id: second ? decodeURIComponent(second) : null, query: url.searchParams, body, scope, deps, now, baseUrl: `${proto}://${host}${scimPrefix}` };
+        const proto = overTls(req, deps.trustProxy ?? false) ? "https" : "http";
+        const request: ScimRequest = { method, id: second || null, query, body, scope, deps, now, baseUrl: `${proto}://${host}${scimPrefix}` };
         const handler = resources[first.toLowerCase()];
         if (handler) return send(res, await handler(request));
         const found = discovery(first, second, request);
         if (found) return send(res, found);
         throw new ScimError(404, `No such endpoint: ${url.pathname}`);
       } catch (e) {
+        // A refusal that leaves a body unread (413, or a body on a GET): it is not wanted, the connection is closed after the answer.
+        if (!req.complete) closeAfterAnswer(req, res);
         if (e instanceof ScimError) return send(res, { status: e.status, body: e.toBody() });
+        // A database fault: 503, as the tRPC API answers it; the detail (host, SQLSTATE) goes to the log only.
+        if (isDatabaseUnavailable(e)) {
+          deps.log.error("database unavailable", { path: url.pathname, ...faultDetail(e) });
+          return send(res, { status: 503, body: new ScimError(503, databaseUnavailableMessage).toBody() });
+        }
         deps.log.error("scim request failed", { path: url.pathname, error: String(e), stack: e instanceof Error ? e.stack : undefined });
         send(res, { status: 500, body: { schemas: [schemas.error], status: "500", detail: "The server could not complete the request" } });
       }

@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { foldName, foldSql } from "@seatdesk/db";
 import type { Filter } from "scim2-parse-filter";
 import { likeEscape } from "../services/users-tab";
 import { ScimError, schemas, uuidPattern } from "./common";
@@ -8,13 +9,14 @@ import { ScimError, schemas, uuidPattern } from "./common";
  * - `userFilterSql`: the filter as a SQL condition on directory_users, when every attribute it names is
  *   one Seatdesk can read in SQL (userName, externalId, id, displayName, active, emails, name.*, the
  *   core string attributes, meta.created / meta.lastModified). `userName eq "x"` then uses the
- *   (account_id, lower(user_name)) index, the lookup every identity provider makes before a create.
+ *   (account_id, seatdesk_fold(user_name)) unique index, the lookup every identity provider makes before a
+ *   create, so the lookup and the uniqueness it predicts fold names the same way (name-fold.ts).
  * - `matchesUser`: the same semantics in memory over the SCIM resource, for anything else (the
  *   enterprise extension, groups, value filters on other attributes), over a bounded set of rows.
- * Strings compare case-insensitively except id and externalId (caseExact in RFC 7643 §4.1); a missing
+ * Strings compare case-insensitively (folded: NFC and simple lowercase, name-fold.ts) except id and externalId (caseExact in RFC 7643 §4.1); a missing
  * attribute is not "present" and matches no comparison but `ne`.
  * SQL leaves may be NULL for a missing attribute; in a WHERE clause NULL under and/or acts as false, so
- * only `not` and `ne` need coalesce, and `userName eq` stays a plain lower(user_name) = … the index serves.
+ * only `not` and `ne` need coalesce, and `userName eq` stays a plain seatdesk_fold(user_name) = … the index serves.
  */
 
 type Op = "eq" | "ne" | "co" | "sw" | "ew" | "gt" | "lt" | "ge" | "le";
@@ -115,8 +117,8 @@ function compareSql(col: Column, op: Op | "pr", v: Value, attr: string): SQL {
     throw bad(`${attr} ${op} null compares with nothing`);
   }
   if (typeof v !== "string") throw bad(`${attr} is a string; put the value in double quotes`);
-  const left = col.exact ? col.expr : sql`lower(${col.expr})`;
-  const right = col.exact ? v : v.toLowerCase();
+  const left = col.exact ? col.expr : foldSql(col.expr);
+  const right = col.exact ? v : foldName(v);
   const like = (pattern: string) => sql`${left} like ${pattern}`;
   switch (op) {
     case "eq":
@@ -252,8 +254,8 @@ function compareValue(actual: unknown, op: Op, v: Value, attr: string, lastSegme
   }
   if (typeof actual !== "string" || typeof v !== "string") return false;
   const exact = caseExact.has(lastSegment);
-  const a = exact ? actual : actual.toLowerCase();
-  const b = exact ? v : v.toLowerCase();
+  const a = exact ? actual : foldName(actual);
+  const b = exact ? v : foldName(v);
   switch (op) {
     case "eq":
       return a === b;

@@ -1,4 +1,4 @@
-import type { Executor } from "@seatdesk/db";
+import { foldName, type Executor } from "@seatdesk/db";
 import { recordAudit, type Actor, type AuditEntry } from "../services/audit";
 import { auditEffects, groupsOfUsers } from "../services/directory";
 import {
@@ -140,7 +140,7 @@ async function write(tx: Executor, req: ScimRequest, current: UserRow, fields: U
   const { accountId } = req.scope;
   let row = current;
   if (!sameFields(current, fields)) {
-    if (fields.userName.toLowerCase() !== current.userName.toLowerCase() && (await userNameTaken(tx, accountId, fields.userName, current.id))) throw conflict(fields.userName);
+    if (foldName(fields.userName) !== foldName(current.userName) && (await userNameTaken(tx, accountId, fields.userName, current.id))) throw conflict(fields.userName);
     try {
       row = await updateScimUser(tx, accountId, current.id, fields, req.now);
     } catch (e) {

@@ -11,7 +11,7 @@ export interface AuditEntry {
 }
 
 export interface Actor {
-  type: "admin" | "system" | "scim";
+  type: "admin" | "system" | "scim" | "operator";
   id: string | null;
   label: string;
 }

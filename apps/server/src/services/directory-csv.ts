@@ -2,7 +2,7 @@ import { CsvError, parse } from "csv-parse/sync";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Catalog } from "@seatdesk/domain";
-import { directoryGroups, directoryUsers, groupMembers, type Executor } from "@seatdesk/db";
+import { directoryGroups, directoryUsers, foldName, foldSql, groupMembers, type Executor } from "@seatdesk/db";
 import { insertMemberships, maxEmailLength, maxNameLength, rerunRulesForMemberships, type MembershipEffect } from "./directory";
 
 /**
@@ -167,10 +167,10 @@ export function checkCsv(csv: string): CheckedCsv {
       if (p) problem("user_name", p);
     }
     if (userName && !rowErrors.some((e) => e.field === "email" || e.field === "user_name")) {
-      const first = userNameRow.get(userName.toLowerCase());
+      const first = userNameRow.get(foldName(userName));
       if (first !== undefined) {
         problem("user_name", `duplicate user name: already in row ${first}${givenUserName ? "" : " (the user name defaults to the e-mail)"}`);
-      } else userNameRow.set(userName.toLowerCase(), r.startLine);
+      } else userNameRow.set(foldName(userName), r.startLine);
     }
 
     const groups = new Map<string, string>();
@@ -179,7 +179,7 @@ export function checkCsv(csv: string): CheckedCsv {
       if (!name) continue;
       const p = nameProblem(name, maxNameLength);
       if (p) problem("groups", `group "${name.slice(0, 40)}": ${p}`);
-      else if (!groups.has(name.toLowerCase())) groups.set(name.toLowerCase(), name);
+      else if (!groups.has(foldName(name))) groups.set(foldName(name), name);
     }
 
     if (rowErrors.length > 0) errors.push(...rowErrors);
@@ -217,18 +217,18 @@ export async function planImport(db: Executor, accountId: string, rows: CsvRow[]
     db
       .select({ id: directoryUsers.id, userName: directoryUsers.userName, displayName: directoryUsers.displayName, email: directoryUsers.email, deletedAt: directoryUsers.deletedAt })
       .from(directoryUsers)
-      .where(and(eq(directoryUsers.accountId, accountId), inArray(sql`lower(${directoryUsers.userName})`, chunk.map((r) => r.userName.toLowerCase())))),
+      .where(and(eq(directoryUsers.accountId, accountId), inArray(foldSql(directoryUsers.userName), chunk.map((r) => foldName(r.userName))))),
   );
-  const byUserName = new Map(existing.map((u) => [u.userName.toLowerCase(), u]));
+  const byUserName = new Map(existing.map((u) => [foldName(u.userName), u]));
   const groupNames = new Map<string, string>();
-  for (const r of rows) for (const g of r.groups) if (!groupNames.has(g.toLowerCase())) groupNames.set(g.toLowerCase(), g);
+  for (const r of rows) for (const g of r.groups) if (!groupNames.has(foldName(g))) groupNames.set(foldName(g), g);
   const groups = await inChunks([...groupNames.keys()], 2000, (chunk) =>
     db
       .select({ id: directoryGroups.id, displayName: directoryGroups.displayName })
       .from(directoryGroups)
-      .where(and(eq(directoryGroups.accountId, accountId), inArray(sql`lower(${directoryGroups.displayName})`, chunk))),
+      .where(and(eq(directoryGroups.accountId, accountId), inArray(foldSql(directoryGroups.displayName), chunk))),
   );
-  const groupByName = new Map(groups.map((g) => [g.displayName.toLowerCase(), g.id]));
+  const groupByName = new Map(groups.map((g) => [foldName(g.displayName), g.id]));
   const existingUserIds = existing.filter((u) => !u.deletedAt).map((u) => u.id);
   const current = new Set(
     (
@@ -243,7 +243,7 @@ export async function planImport(db: Executor, accountId: string, rows: CsvRow[]
 
   const plan: ImportPlan = { creates: [], updates: [], unchanged: 0, newGroups: new Map(), memberships: [], membershipsAdded: 0, errors: [] };
   for (const r of rows) {
-    const user = byUserName.get(r.userName.toLowerCase());
+    const user = byUserName.get(foldName(r.userName));
     if (user?.deletedAt) {
       plan.errors.push({ row: r.row, field: "user_name", message: "a user with this user name was deleted by the identity provider and cannot be imported again" });
       continue;
@@ -252,9 +252,9 @@ export async function planImport(db: Executor, accountId: string, rows: CsvRow[]
     else if (user.displayName !== r.displayName || user.email !== r.email) plan.updates.push({ id: user.id, row: r });
     else plan.unchanged++;
     for (const g of r.groups) {
-      const groupId = groupByName.get(g.toLowerCase());
-      if (!groupId && !plan.newGroups.has(g.toLowerCase())) plan.newGroups.set(g.toLowerCase(), g);
-      plan.memberships.push({ userName: r.userName.toLowerCase(), groupName: g.toLowerCase() });
+      const groupId = groupByName.get(foldName(g));
+      if (!groupId && !plan.newGroups.has(foldName(g))) plan.newGroups.set(foldName(g), g);
+      plan.memberships.push({ userName: foldName(r.userName), groupName: foldName(g) });
       if (!user || !groupId || !current.has(`${user.id}:${groupId}`)) plan.membershipsAdded++;
     }
   }
@@ -297,16 +297,16 @@ export async function applyImport(tx: Executor, catalog: Catalog, accountId: str
       .returning({ id: directoryGroups.id }),
   );
 
-  // Ids by lower-cased name, now that every user and group of the plan exists.
+  // Ids by folded name (name-fold.ts), now that every user and group of the plan exists.
   const userNames = [...new Set(plan.memberships.map((m) => m.userName))];
   const groupNames = [...new Set(plan.memberships.map((m) => m.groupName))];
   const userIds = new Map(
     (
       await inChunks(userNames, 2000, (chunk) =>
         tx
-          .select({ id: directoryUsers.id, key: sql<string>`lower(${directoryUsers.userName})` })
+          .select({ id: directoryUsers.id, key: sql<string>`seatdesk_fold(${directoryUsers.userName})` })
           .from(directoryUsers)
-          .where(and(eq(directoryUsers.accountId, accountId), inArray(sql`lower(${directoryUsers.userName})`, chunk))),
+          .where(and(eq(directoryUsers.accountId, accountId), inArray(foldSql(directoryUsers.userName), chunk))),
       )
     ).map((u) => [u.key, u.id]),
   );
@@ -314,9 +314,9 @@ export async function applyImport(tx: Executor, catalog: Catalog, accountId: str
     (
       await inChunks(groupNames, 2000, (chunk) =>
         tx
-          .select({ id: directoryGroups.id, key: sql<string>`lower(${directoryGroups.displayName})` })
+          .select({ id: directoryGroups.id, key: sql<string>`seatdesk_fold(${directoryGroups.displayName})` })
           .from(directoryGroups)
-          .where(and(eq(directoryGroups.accountId, accountId), inArray(sql`lower(${directoryGroups.displayName})`, chunk))),
+          .where(and(eq(directoryGroups.accountId, accountId), inArray(foldSql(directoryGroups.displayName), chunk))),
       )
     ).map((g) => [g.key, g.id]),
   );

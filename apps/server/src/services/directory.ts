@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { DomainError, type Catalog, type ChangeOutcome, type Subscription, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
-import { assignments, directoryGroups, directoryUsers, groupMembers, profiles, type Executor } from "@seatdesk/db";
+import { assignments, directoryGroups, directoryUsers, foldName, foldSql, groupMembers, profiles, type Executor } from "@seatdesk/db";
 import { reconcileUsers, type ProfileRef } from "./reconcile";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { likeEscape } from "./users-tab";
@@ -191,7 +191,7 @@ async function userNameConflict(db: Executor, accountId: string, userName: strin
   const [holder] = await db
     .select({ deletedAt: directoryUsers.deletedAt })
     .from(directoryUsers)
-    .where(and(eq(directoryUsers.accountId, accountId), sql`lower(${directoryUsers.userName}) = lower(${userName})`));
+    .where(and(eq(directoryUsers.accountId, accountId), sql`${foldSql(directoryUsers.userName)} = ${foldName(userName)}`));
   return new DomainError(
     "CONFLICT",
     holder?.deletedAt

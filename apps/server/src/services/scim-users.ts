@@ -1,6 +1,6 @@
 import { and, asc, count, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { getTier, periodOf, type Catalog } from "@seatdesk/domain";
-import { assignments, directoryUsers, groupMembers, notices, profiles, type Executor } from "@seatdesk/db";
+import { assignments, directoryUsers, foldName, foldSql, groupMembers, notices, profiles, type Executor } from "@seatdesk/db";
 import type { UserFields, UserRow } from "../scim/user-resource";
 import { changedSomething, type MembershipEffect } from "./directory";
 import { reconcileUsers } from "./reconcile";
@@ -70,12 +70,12 @@ export async function insertScimUser(tx: Executor, accountId: string, f: UserFie
   return row ?? null;
 }
 
-/** Whether another user of the account (listed or not) holds this user name in any case. */
+/** Whether another user of the account (listed or not) holds this user name in any case (name-fold.ts, as the unique index). */
 export async function userNameTaken(db: Executor, accountId: string, userName: string, exceptId: string): Promise<boolean> {
   const [row] = await db
     .select({ id: directoryUsers.id })
     .from(directoryUsers)
-    .where(and(eq(directoryUsers.accountId, accountId), sql`lower(${directoryUsers.userName}) = lower(${userName})`, sql`${directoryUsers.id} <> ${exceptId}::uuid`))
+    .where(and(eq(directoryUsers.accountId, accountId), sql`${foldSql(directoryUsers.userName)} = ${foldName(userName)}`, sql`${directoryUsers.id} <> ${exceptId}::uuid`))
     .limit(1);
   return !!row;
 }

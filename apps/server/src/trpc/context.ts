@@ -1,6 +1,7 @@
 import type { Catalog } from "@seatdesk/domain";
 import type { Database } from "@seatdesk/db";
 import type { ConsoleSession } from "../auth/sessions";
+import type { SignInLimits } from "../auth/throttle";
 import type { Clock } from "../clock";
 import type { Log } from "../log";
 import type { DirectorySearch } from "../services/directory-search";
@@ -25,6 +26,10 @@ export interface Deps {
    * (Secure cookies, the client's address for throttling). Unset, they are ignored: anyone can send them.
    */
   trustProxy?: boolean;
+  /** How long a console session lives: idle (since its last request) and absolute (since sign-in). Defaults in auth/sessions.ts. */
+  sessionPolicy?: { idleMs: number; absoluteMs: number };
+  /** Sign-in throttling limits, each defaulting to auth/throttle.ts's defaultSignInLimits. */
+  signInLimits?: Partial<SignInLimits>;
 }
 
 /** The cookie side of a request, so procedures never touch node:http. */

@@ -5,7 +5,7 @@ import { profiles } from "@seatdesk/db";
 import { presentedKey, verifyApiKey } from "../auth/api-keys";
 import { findSession, findSessionInProfile, type ConsoleSession } from "../auth/sessions";
 import type { Context } from "./context";
-import { domainCodeOf, toTRPCError } from "./errors";
+import { domainCodeOf, faultDetail, toTRPCError } from "./errors";
 
 /** "userIds.3: Invalid UUID; tier: Invalid option" — every input error names its field. */
 export function describeZodError(error: ZodError): string {
@@ -37,12 +37,14 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Domain and database failures become safe tRPC errors here, once for every procedure. */
-const mapErrors = t.middleware(async ({ next }) => {
+const mapErrors = t.middleware(async ({ ctx, path, next }) => {
   const result = await next();
   if (!result.ok) {
     const zod = result.error.cause instanceof ZodError ? result.error.cause : null;
     if (zod) throw new TRPCError({ code: "BAD_REQUEST", message: describeZodError(zod), cause: zod });
     const mapped = toTRPCError(result.error);
+    // A database fault answers 503 with a plain sentence; what happened (host, SQLSTATE) goes to the log only.
+    if (mapped.code === "SERVICE_UNAVAILABLE" && mapped !== result.error) ctx.log.error("database unavailable", { path, ...faultDetail(result.error) });
     if (mapped !== result.error) throw mapped;
   }
   return result;
@@ -55,7 +57,7 @@ const viewersRead = () => new TRPCError({ code: "FORBIDDEN", message: "Viewers c
 
 /** Signed in to the console: the tenant is the session's account, and only it. */
 export const consoleProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const session = ctx.session !== undefined ? ctx.session : ctx.sessionToken ? await findSession(ctx.database.db, ctx.sessionToken, (ctx.sessionClock ?? ctx.clock).now()) : null;
+  const session = ctx.session !== undefined ? ctx.session : ctx.sessionToken ? await findSession(ctx.database.db, ctx.sessionToken, (ctx.sessionClock ?? ctx.clock).now(), ctx.sessionPolicy) : null;
   if (!session) throw signInFirst();
   return next({ ctx: { session, accountId: session.accountId } });
 });
@@ -114,7 +116,7 @@ const inProfile = (mutates: boolean) =>
     let session: ConsoleSession | null;
     let profile: Profile | null;
     if (ctx.session === undefined && ctx.sessionToken) {
-      ({ session, profile } = await findSessionInProfile(ctx.database.db, ctx.sessionToken, input.profileId, (ctx.sessionClock ?? ctx.clock).now()));
+      ({ session, profile } = await findSessionInProfile(ctx.database.db, ctx.sessionToken, input.profileId, (ctx.sessionClock ?? ctx.clock).now(), ctx.sessionPolicy));
     } else {
       session = ctx.session ?? null;
       profile = session ? await loadProfile(ctx.database.db, session.accountId, input.profileId) : null;

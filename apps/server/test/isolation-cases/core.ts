@@ -2,7 +2,7 @@ import { testPassword } from "../harness";
 import type { IsolationCase } from "./types";
 
 export const coreCases: IsolationCase[] = [
-  { path: "session.signIn", call: (api, t) => api.session.signIn({ email: t.admins.owner.email, password: `${testPassword}!` }), expectCode: "UNAUTHORIZED", viewerMay: "anyone may sign in" },
+  { path: "session.signIn", call: (api, t) => api.session.signIn({ email: t.admins.owner.email, password: `${testPassword}!` }), expectCode: "UNAUTHORIZED", viewerMay: "anyone may sign in", auditsTarget: "admin.signInFailed" },
   { path: "session.signOut", call: (api) => api.session.signOut(), sessionScoped: true, viewerMay: "a viewer ends their own session" },
   { path: "session.me", call: (api) => api.session.me(), sessionScoped: true },
   { path: "profiles.list", call: (api) => api.profiles.list(), sessionScoped: true },

@@ -21,6 +21,8 @@ export interface IsolationCase {
   sessionScoped?: boolean;
   /** The only answer expected from the other account's ids, when not NOT_FOUND or FORBIDDEN (sign-in: UNAUTHORIZED). */
   expectCode?: "UNAUTHORIZED" | "NOT_FOUND" | "FORBIDDEN";
+  /** The one change the call may make in the target account: an audit entry of this action (a failed sign-in is recorded where it was tried). */
+  auditsTarget?: string;
   /** A mutation a viewer may make (their own session, their own password), with the reason. */
   viewerMay?: string;
 }

@@ -26,7 +26,8 @@ export const directoryUsers = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.id] }),
-    uniqueIndex("directory_users_user_name_uq").on(t.accountId, sql`lower(${t.userName})`),
+    // One fold for lookups and uniqueness alike (name-fold.ts): seatdesk_fold, not the locale-dependent lower().
+    uniqueIndex("directory_users_user_name_uq").on(t.accountId, sql`seatdesk_fold(${t.userName})`),
     // The Users tab pages by (display_name, id) with keyset cursors.
     index("directory_users_name_idx").on(t.accountId, t.displayName, t.id),
     // Substring search on name or e-mail.
@@ -62,7 +63,7 @@ export const directoryGroups = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.id] }),
-    uniqueIndex("directory_groups_name_uq").on(t.accountId, sql`lower(${t.displayName})`),
+    uniqueIndex("directory_groups_name_uq").on(t.accountId, sql`seatdesk_fold(${t.displayName})`),
     // SCIM clients look groups up by their own id (filter=externalId eq "…").
     index("directory_groups_external_id_idx").on(t.accountId, t.externalId),
   ],

@@ -7,3 +7,4 @@ export * from "./settings";
 export * from "./billing";
 export * from "./usage";
 export * from "./keys";
+export * from "./rate-limits";

@@ -12,7 +12,7 @@ import {
   type Subscription,
   type TierId,
 } from "@seatdesk/domain";
-import { closeLockKey, ledgerOf, runPrepared, subscriptionOf, uuidArray, type Executor } from "@seatdesk/db";
+import { closeLockKey, foldName, ledgerOf, runPrepared, subscriptionOf, uuidArray, type Executor } from "@seatdesk/db";
 import { openKey, storedKeyColumns, type KeyScope, type PresentedKey, type StoredKey } from "../../auth/api-keys";
 import { field, type UserRef } from "./parse";
 import type { EventResult } from "./types";
@@ -158,14 +158,14 @@ export async function load(db: Executor, scope: KeyScope, refs: UserRef[], perio
 export async function load(db: Executor, key: PresentedKey, refs: UserRef[], periods: string[], keys: string[], locks: typeof noLocks, now: Date): Promise<Loaded | null>;
 export async function load(db: Executor, scope: KeyScope | PresentedKey, refs: UserRef[], periods: string[], keys: string[], locks: Locks, now?: Date): Promise<Loaded | null> {
   const ids = [...new Set(refs.flatMap((r) => ("userId" in r ? [r.userId] : [])))];
-  const names = [...new Set(refs.flatMap((r) => ("userName" in r ? [r.userName.toLowerCase()] : [])))];
+  const names = [...new Set(refs.flatMap((r) => ("userName" in r ? [foldName(r.userName)] : [])))];
   const presented = "lookup" in scope ? scope : null;
   const given = "lookup" in scope ? null : scope;
   if (presented && (locks.close || locks.subscriptions || locks.budget)) throw new Error("load: locks are taken only with a verified key's scope");
   const account = given ? sql`${given.accountId}::uuid` : sql`(select k.account_id from k)`;
   const profile = given ? sql`${given.profileId}::uuid` : sql`(select k.profile_id from k)`;
   const byId = ids.length ? inList(sql`u.id`, ids, "uuid") : null;
-  const byName = names.length ? inList(sql`lower(u.user_name)`, names, "text") : null;
+  const byName = names.length ? inList(sql`seatdesk_fold(u.user_name)`, names, "text") : null;
   // Deleted people are read too: a retry of an event accepted before the deletion still answers (edge case 14).
   const who = sql`u.account_id = ${account} and ${byId && byName ? sql`(${byId} or ${byName})` : (byId ?? byName ?? sql`false`)}`;
   const statements: Promise<unknown[]>[] = [];
@@ -282,7 +282,7 @@ export async function load(db: Executor, scope: KeyScope | PresentedKey, refs: U
     };
     users.set(r.id, state);
     // A user name freed by a deletion may belong to a new person now: the living one answers to it.
-    const byName = `name:${r.user_name.toLowerCase()}`;
+    const byName = `name:${foldName(r.user_name)}`;
     const named = users.get(byName);
     if (!named || (named.deleted && !r.deleted)) users.set(byName, state);
   }
@@ -309,7 +309,7 @@ export async function load(db: Executor, scope: KeyScope | PresentedKey, refs: U
  * identity provider deleted is unknown (edge case 9), except to the retry of an event accepted before (edge case 14).
  */
 export function findUser(users: Map<string, UserState>, ref: UserRef, at: number | null, retry = false): UserState {
-  const found = "userId" in ref ? users.get(ref.userId) : users.get(`name:${ref.userName.toLowerCase()}`);
+  const found = "userId" in ref ? users.get(ref.userId) : users.get(`name:${foldName(ref.userName)}`);
   if (!found || (found.deleted && !retry)) {
     const name = field(at, "userId" in ref ? "userId" : "userName");
     throw new DomainError("UNKNOWN_USER", `${name}: no such user in this account`, name);
