@@ -83,7 +83,7 @@ describe("the database unreachable", () => {
     const a = await timedFetch("/scim/v2/Users", { headers: { authorization: `Bearer ${generateScimToken().key}` } });
     expect(a.status, a.text).toBe(503);
     expect(a.contentType).toMatch(/application\/scim\+json/);
-    expect(JSON.parse(a.text)).toEqual({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "503", detail: "The database is unavailable; try again shortly." });
+    expect(JSON.parse(a.text)).toEqual({ schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"], status: "503", detail: "The database is unavailable; try again shortly.", code: "database-unavailable" });
     expectNothingInternal(a.text);
   });
 });

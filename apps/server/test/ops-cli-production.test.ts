@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -129,6 +129,14 @@ function operatorEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   if (!extra.SEATDESK_DATA_DIR) delete env.SEATDESK_DATA_DIR;
   return env;
 }
+
+describe("the README's production section", () => {
+  it("holds these command lines word for word", () => {
+    const text = readFileSync(join(repoRoot, "README.md"), "utf8");
+    const section = text.slice(text.indexOf("## In production (PostgreSQL)"));
+    for (const line of Object.values(readme)) expect(section).toContain(line);
+  });
+});
 
 if (process.env.TEST_DATABASE_URL) {
   describe("production on PostgreSQL, as the README says", () => {

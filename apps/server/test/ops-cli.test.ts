@@ -90,6 +90,16 @@ describe("owner reset-password", () => {
     expect(audit.map((a) => ({ actorType: a.actorType, targetId: a.targetId, after: a.after }))).toEqual([{ actorType: "operator", targetId: owner.adminId, after: { sessionsEnded: 2 } }]);
   });
 
+  it("lifts a sign-in lock-out of that e-mail: the owner signs in with the new password at once", async () => {
+    const t = await makeTenant(h);
+    const owner = t.admins.owner;
+    // Locked out by wrong passwords (the default limit is 5 failures per e-mail).
+    for (let i = 0; i < 6; i++) await signIn(owner.email, `wrong-${i}`).catch(() => undefined);
+    await expect(signIn(owner.email, "still-wrong")).rejects.toMatchObject({ code: "TOO_MANY_REQUESTS" });
+    const reset = await resetOwnerPassword(h.database.db, owner.email, testNow);
+    expect(await signIn(owner.email, reset.password)).toMatchObject({ email: owner.email, role: "owner" });
+  });
+
   it("refuses admins and viewers, unknown e-mails and malformed ones, naming --email, and changes nothing", async () => {
     const t = await makeTenant(h);
     const before = await h.database.db.select({ id: consoleAdmins.id, hash: consoleAdmins.passwordHash }).from(consoleAdmins).where(eq(consoleAdmins.accountId, t.accountId));

@@ -1,3 +1,4 @@
+import { clearSignInThrottle } from "../auth/throttle";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { accounts, consoleAdmins, consoleSessions, type Db } from "@seatdesk/db";
@@ -96,7 +97,7 @@ export async function resetOwnerPassword(db: Db, ownerEmail: string, now: Date):
   }
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
-  return db.transaction(async (tx) => {
+  const reset = await db.transaction(async (tx) => {
     const where = and(eq(consoleAdmins.accountId, admin.accountId), eq(consoleAdmins.id, admin.id));
     const updated = await tx.update(consoleAdmins).set({ passwordHash }).where(and(where, eq(consoleAdmins.role, "owner"))).returning({ id: consoleAdmins.id });
     if (updated.length === 0) throw new OpsError(`--email: ${admin.email} was removed or stopped being an owner meanwhile; nothing changed`);
@@ -108,6 +109,9 @@ export async function resetOwnerPassword(db: Db, ownerEmail: string, now: Date):
     await recordAudit(tx, admin.accountId, operatorActor, [{ action: "admin.resetPassword", targetType: "admin", targetId: admin.id, after: { sessionsEnded: ended.length } }], now);
     return { accountId: admin.accountId, accountName: admin.accountName, email: admin.email, password, sessionsEnded: ended.length };
   });
+  // A reset also lifts a sign-in lock-out of that e-mail, so the owner signs in with the new password at once.
+  await clearSignInThrottle(db, admin.email);
+  return reset;
 }
 
 export interface AccountRow {

@@ -113,7 +113,8 @@ export function scimHandler(deps: Deps) {
         // A database fault: 503, as the tRPC API answers it; the detail (host, SQLSTATE) goes to the log only.
         if (isDatabaseUnavailable(e)) {
           deps.log.error("database unavailable", { path: url.pathname, ...faultDetail(e) });
-          return send(res, { status: 503, body: new ScimError(503, databaseUnavailableMessage).toBody() });
+          // `code` beside the SCIM error schema's members (clients ignore what they do not know): the same machine-readable code the tRPC API gives.
+          return send(res, { status: 503, body: { ...new ScimError(503, databaseUnavailableMessage).toBody(), code: "database-unavailable" } });
         }
         deps.log.error("scim request failed", { path: url.pathname, error: String(e), stack: e instanceof Error ? e.stack : undefined });
         send(res, { status: 500, body: { schemas: [schemas.error], status: "500", detail: "The server could not complete the request" } });

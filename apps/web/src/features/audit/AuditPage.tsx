@@ -285,7 +285,7 @@ function AuditRow({ entry, onTarget }: { entry: AuditEntry; onTarget: (targetId:
       </td>
       <td>
         <span className="audit-who">{breakableEmail(entry.actor.label)}</span>
-        {entry.actor.type !== "admin" && <span className="note">{entry.actor.type === "system" ? "Seatdesk (automatic)" : entry.actor.type === "scim" ? "Identity provider (SCIM)" : entry.actor.type}</span>}
+        {entry.actor.type !== "admin" && <span className="note">{entry.actor.type === "system" ? "Seatdesk (automatic)" : entry.actor.type === "scim" ? "Identity provider (SCIM)" : entry.actor.type === "operator" ? "Operator (command line)" : entry.actor.type}</span>}
       </td>
       <td>
         <span className="audit-action">{label ?? entry.action}</span>
