@@ -109,6 +109,7 @@ describe("audit.list", () => {
       action: "subscription.subscribe",
       targetType: "user",
       targetId: t.userIds[0],
+      target: { name: "User 00000", detail: expect.stringMatching(/^user0-.*@example\.com$/), deleted: false },
       profileId: t.profileId,
       before: { tier: "pro", status: "pending" },
       after: { tier: "power", status: "pending" },
@@ -216,6 +217,80 @@ describe("audit.list", () => {
     const e = await rejection(api.audit.list({ profileId: theirs.profileId }));
     expect(e.code).toBe("NOT_FOUND");
     expect(e.message).toBe("profileId: no such profile in this account");
+  });
+
+  it("names each entry's target in the same answer, by type, and says which are deleted", async () => {
+    const t = await makeTenant(h, { users: 1, groups: 1 });
+    h.clock.set(at("2026-01-09T10:00:00Z"));
+    const owner = callerAs(h, t.admins.owner);
+    await owner.keys.create({ profileId: t.profileId, name: "CI runner" });
+    await owner.scimTokens.create({ name: "Okta" });
+    await owner.admins.remove({ adminId: t.admins.viewer.adminId });
+    const gone = "00000000-0000-4000-8000-000000000001";
+    await recordAudit(
+      h.database.db,
+      t.accountId,
+      adminActor(t.admins.owner),
+      [
+        { action: "x.user", targetType: "user", targetId: t.userIds[0]! },
+        { action: "x.group", targetType: "group", targetId: t.groupIds[0]! },
+        { action: "x.admin", targetType: "admin", targetId: t.admins.admin.adminId },
+        { profileId: t.profileId, action: "x.profile", targetType: "profile", targetId: t.profileId },
+        { action: "x.account", targetType: "account", targetId: t.accountId },
+        { profileId: t.profileId, action: "x.invoice", targetType: "invoice", targetId: "2026-01" },
+        { action: "x.clock", targetType: "clock" },
+        { action: "x.gone", targetType: "user", targetId: gone, before: { displayName: "Ada Gone" } },
+        { action: "x.gone-unnamed", targetType: "group", targetId: gone },
+        { action: "x.not-a-uuid", targetType: "user", targetId: "not-a-uuid" },
+      ],
+      at("2026-01-09T11:00:00Z"),
+    );
+    const { entries } = await callerAs(h, t.admins.admin).audit.list({});
+    const by = (action: string) => entries.find((e) => e.action === action)?.target;
+    expect(by("x.user")).toEqual({ name: "User 00000", detail: expect.stringMatching(/^user0-/), deleted: false });
+    expect(by("x.group")).toEqual({ name: "Group 0", detail: null, deleted: false });
+    expect(by("x.admin")).toEqual({ name: t.admins.admin.name, detail: t.admins.admin.email, deleted: false });
+    expect(by("x.profile")).toEqual({ name: "Main", detail: "us-east-1", deleted: false });
+    expect(by("x.account")).toEqual({ name: expect.stringMatching(/^Tenant /), detail: null, deleted: false });
+    expect(by("x.invoice")).toEqual({ name: "2026-01", detail: null, deleted: false });
+    expect(by("x.clock")).toEqual({ name: null, detail: null, deleted: false });
+    expect(by("api-key.create")).toEqual({ name: "CI runner", detail: null, deleted: false });
+    expect(by("scim-token.create")).toEqual({ name: "Okta", detail: null, deleted: false });
+    // Deleted since: the name the entry recorded, else none; the id is still there.
+    expect(entries.find((e) => e.action === "admin.remove")).toMatchObject({ targetId: t.admins.viewer.adminId, target: { name: t.admins.viewer.name, deleted: true } });
+    expect(entries.find((e) => e.action === "x.gone")).toMatchObject({ targetId: gone, target: { name: "Ada Gone", detail: null, deleted: true } });
+    expect(by("x.gone-unnamed")).toEqual({ name: null, detail: null, deleted: true });
+    expect(by("x.not-a-uuid")).toEqual({ name: null, detail: null, deleted: true });
+  });
+
+  it("never names a target of another account, even by its id", async () => {
+    const theirs = await makeTenant(h, { users: 1, groups: 1, name: "Their secret account" });
+    const mine = await makeTenant(h, { users: 0 });
+    const theirKey = await callerAs(h, theirs.admins.owner).keys.create({ profileId: theirs.profileId, name: "their key" });
+    const theirToken = await callerAs(h, theirs.admins.owner).scimTokens.create({ name: "their token" });
+    const targets: [string, string][] = [
+      ["user", theirs.userIds[0]!],
+      ["group", theirs.groupIds[0]!],
+      ["admin", theirs.admins.owner.adminId],
+      ["profile", theirs.profileId],
+      ["api-key", theirKey.id],
+      ["scim-token", theirToken.id],
+      ["account", theirs.accountId],
+    ];
+    await recordAudit(
+      h.database.db,
+      mine.accountId,
+      adminActor(mine.admins.owner),
+      targets.map(([targetType, targetId]) => ({ action: `probe.${targetType}`, targetType, targetId })),
+      at("2026-01-09T11:00:00Z"),
+    );
+    const { entries } = await callerAs(h, mine.admins.owner).audit.list({});
+    const probes = entries.filter((e) => e.action.startsWith("probe."));
+    expect(probes).toHaveLength(targets.length);
+    for (const e of probes) expect(e.target).toEqual({ name: null, detail: null, deleted: true });
+    // The same targets in their own account are named, so the lookups above did run.
+    const theirEntries = (await callerAs(h, theirs.admins.owner).audit.list({})).entries;
+    expect(theirEntries.find((e) => e.action === "api-key.create")?.target.name).toBe("their key");
   });
 
   it("bad input names the field", async () => {

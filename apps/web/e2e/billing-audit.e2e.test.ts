@@ -29,7 +29,7 @@ const billHeader = [
   "Overage fee (USD)",
   "Total (USD)",
 ];
-const auditHeader = ["Time (UTC)", "Who", "Actor type", "Actor ID", "Action", "Target type", "Target ID", "Profile ID", "Before", "After"];
+const auditHeader = ["Time (UTC)", "Who", "Actor type", "Actor ID", "Action", "Target type", "Target ID", "Target name", "Profile ID", "Before", "After"];
 
 /** What the estimate showed, for the invoice to be compared with after the close. */
 let estimate: { period: string; lineCount: number; feesCents: number; overageCents: number; totalCents: number };
@@ -311,6 +311,13 @@ describe("Billing and audit log", () => {
     expect(await when.getAttribute("title")).toMatch(/ UTC$/);
     expect(await clockRow.innerText()).toContain(ui.server.credentials.email);
     expect(await clockRow.innerText()).toContain("→");
+    // A target shows by its name, with its id below and in the title: a settings change names its profile.
+    const { profile } = await trpcQuery<{ profile: { id: string; name: string } }>("profiles.byRegion", { region: "us-east-1" });
+    const settingsRow = table.getByRole("row").filter({ hasText: "settings.update" }).first();
+    const target = settingsRow.locator(".audit-target");
+    expect(await target.innerText()).toBe(profile.name);
+    expect(await target.getAttribute("title")).toContain(profile.id);
+    expect(await settingsRow.locator(".audit-target-id").innerText()).toBe(`${profile.id.slice(0, 8)}…`);
     await ui.shot("audit-1280.png");
     await page.setViewportSize({ width: 768, height: 1024 });
     await ui.shot("audit-768.png");
@@ -336,6 +343,8 @@ describe("Billing and audit log", () => {
     expect(rows.length).toBe(closeRows.length);
     expect(rows.every((r) => r[auditHeader.indexOf("Action")] === "period.close")).toBe(true);
     expect(rows.every((r) => r[auditHeader.indexOf("Time (UTC)")]!.endsWith("Z"))).toBe(true);
+    // A month close's target is the period it closed, named as itself.
+    expect(rows.every((r) => /^\d{4}-\d{2}$/.test(r[auditHeader.indexOf("Target name")]!) && r[auditHeader.indexOf("Target name")] === r[auditHeader.indexOf("Target ID")])).toBe(true);
 
     // Another action, and a date range that ends before today: nothing.
     await action.fill("clock.advance");

@@ -12,7 +12,7 @@ import { useCatalog } from "../catalog/useCatalog";
 import { breakableEmail } from "../billing/format";
 import { actionLabel, knownActions } from "./actions";
 import { diffValues, type FieldChange } from "./diff";
-import { breakableCode, formatLocal, formatValue, shortId, targetTypeLabel } from "./format";
+import { breakableCode, formatLocal, formatValue, shortId, targetName, targetTypeLabel } from "./format";
 import type { AuditEntry, AuditFilterInput } from "./types";
 
 const pageSize = 50;
@@ -276,6 +276,7 @@ export function AuditPage({ profile, me }: ProfilePageProps) {
 function AuditRow({ entry, onTarget }: { entry: AuditEntry; onTarget: (targetId: string) => void }) {
   const label = actionLabel(entry.action);
   const changes = diffValues(entry.before, entry.after);
+  const name = targetName(entry.target);
   return (
     <tr>
       <td className="cell-date">
@@ -294,15 +295,22 @@ function AuditRow({ entry, onTarget }: { entry: AuditEntry; onTarget: (targetId:
       <td>
         <span className="audit-target-type">{targetTypeLabel(entry.targetType)}</span>
         {entry.targetId && (
-          <button
-            type="button"
-            className="btn btn-link audit-target"
-            title={`${entry.targetId}: show only this target's entries`}
-            aria-label={`Show only entries for ${targetTypeLabel(entry.targetType).toLowerCase()} ${entry.targetId}`}
-            onClick={() => onTarget(entry.targetId!)}
-          >
-            {shortId(entry.targetId)}
-          </button>
+          <>
+            <button
+              type="button"
+              className={name === null ? "btn btn-link audit-target" : "btn btn-link audit-target named"}
+              title={`${[entry.target.detail, entry.targetId].filter(Boolean).join(" · ")}: show only this target's entries`}
+              aria-label={`Show only entries for ${targetTypeLabel(entry.targetType).toLowerCase()} ${name ?? entry.targetId}`}
+              onClick={() => onTarget(entry.targetId!)}
+            >
+              {name ?? shortId(entry.targetId)}
+            </button>
+            {name !== null && name !== entry.targetId && (
+              <code className="note audit-target-id" title={entry.targetId}>
+                {shortId(entry.targetId)}
+              </code>
+            )}
+          </>
         )}
       </td>
       <td>
@@ -376,7 +384,7 @@ function ChangeCell({ changes, before, after }: { changes: FieldChange[]; before
   );
 }
 
-const auditCsvHeader = ["Time (UTC)", "Who", "Actor type", "Actor ID", "Action", "Target type", "Target ID", "Profile ID", "Before", "After"];
+const auditCsvHeader = ["Time (UTC)", "Who", "Actor type", "Actor ID", "Action", "Target type", "Target ID", "Target name", "Profile ID", "Before", "After"];
 
 /** The entries as CSV, a row each; before and after as JSON text (what the log stores). */
 function auditCsv(entries: readonly AuditEntry[]): string {
@@ -390,6 +398,7 @@ function auditCsv(entries: readonly AuditEntry[]): string {
       e.action,
       e.targetType,
       e.targetId ?? "",
+      targetName(e.target) ?? "",
       e.profileId ?? "",
       e.before == null ? "" : JSON.stringify(e.before),
       e.after == null ? "" : JSON.stringify(e.after),

@@ -56,11 +56,22 @@ const targetTypeLabels: Record<string, string> = {
   clock: "Clock",
   admin: "Admin",
   "api-key": "API key",
+  "scim-token": "SCIM token",
+  account: "Account",
   directory: "Directory",
 };
 
 export function targetTypeLabel(type: string): string {
   return targetTypeLabels[type] ?? type;
+}
+
+/**
+ * A target's name as the log shows it: its current name, or for a target deleted since the name the entry recorded
+ * (or nothing) marked "(deleted)"; null when the target has no name to show (the id speaks for it).
+ */
+export function targetName(target: { name: string | null; deleted: boolean }): string | null {
+  if (target.deleted) return target.name ? `${target.name} (deleted)` : "(deleted)";
+  return target.name;
 }
 
 /** An action code that may wrap after each dot ("subscription." / "changed") rather than mid-word. */
