@@ -50,7 +50,7 @@ describe(`the Users tab with ${users.toLocaleString("en-US")} more people`, () =
     await expect
       .poll(async () => {
         await scroller.evaluate((el) => el.scrollTo(0, el.scrollHeight));
-        const text = (await page.locator(".loaded-count").innerText()).replace(/[^\d]/g, "");
+        const text = (await page.locator(".shown-count").innerText()).replace(/[^\d]/g, "");
         return Number(text);
       }, { ...patiently, timeout: 30_000 })
       .toBeGreaterThanOrEqual(1_000);

@@ -11,7 +11,7 @@ import { previewTargets } from "../services/preview";
 import { reconcileUsers, toDomain, type UserChange } from "../services/reconcile";
 import { affectedUsers, currentAssignments, resolveTargets, targetsInput, targetsSchema, writeAssignments, type ResolvedTargets } from "../services/targets";
 import { decodeCursor } from "../services/cursor";
-import { listUsersTab } from "../services/users-tab";
+import { countUsersTab, listUsersTab } from "../services/users-tab";
 import type { Context } from "../trpc/context";
 import { profileAdminProcedure, profileProcedure, router } from "../trpc/init";
 import { toWire } from "../wire";
@@ -22,6 +22,16 @@ const pageInput = z.object({
   search: z.string().max(200).optional(),
   cursor: z.string().max(2000).nullish(),
   limit: z.number().int().min(1).max(200).default(usersPageSize),
+});
+/** The Users tab's filters, the same for its pages and its count. */
+const usersFilterInput = z.object({
+  search: pageInput.shape.search,
+  status: z.enum(userListStatuses).optional(),
+  tier: z.enum(tierIds).optional(),
+  /** Only users with overage this month. */
+  overage: z.boolean().optional(),
+  /** Only users with a change scheduled for the 1st. */
+  scheduled: z.boolean().optional(),
 });
 const withTier = targetsSchema({ tier: z.enum(tierIds) });
 
@@ -127,12 +137,7 @@ export const subscriptionsRouter = router({
   list: profileProcedure
     .input(
       pageInput.extend({
-        status: z.enum(userListStatuses).optional(),
-        tier: z.enum(tierIds).optional(),
-        /** Only users with overage this month. */
-        overage: z.boolean().optional(),
-        /** Only users with a change scheduled for the 1st. */
-        scheduled: z.boolean().optional(),
+        ...usersFilterInput.shape,
         /** Name order: "asc" (A to Z, the default) or "desc". */
         order: z.enum(["asc", "desc"]).optional(),
       }),
@@ -154,6 +159,23 @@ export const subscriptionsRouter = router({
         searchIndex: ctx.directorySearch,
       }),
     ),
+
+  /**
+   * How many users the Users tab lists with these filters and search (every page together): a query of its
+   * own, so the pages stay one keyset read each.
+   */
+  count: profileProcedure.input(usersFilterInput).query(async ({ ctx, input }) => ({
+    count: await countUsersTab(ctx.database.db, {
+      accountId: ctx.accountId,
+      profileId: ctx.profile.id,
+      search: input.search,
+      status: input.status,
+      tier: input.tier,
+      overage: input.overage,
+      scheduled: input.scheduled,
+      now: ctx.clock.now(),
+    }),
+  })),
 
   /**
    * One user's page: their Users-tab row (tier and where it comes from, status, last active, this month's

@@ -85,6 +85,64 @@ export const searchWalkBudget = 500;
 /** The cursor of the first page: every (display_name, id) sorts after it. */
 const start: [string, string] = ["", "00000000-0000-0000-0000-000000000000"];
 
+/** The Users tab's filters, as the list and its count both take them. */
+export interface UsersTabFilters {
+  accountId: string;
+  profileId: string;
+  search?: string | undefined;
+  status?: UserListStatus | undefined;
+  tier?: TierId | undefined;
+  /** Only users with overage this month (true). */
+  overage?: boolean | undefined;
+  /** Only users with a change scheduled for the 1st (true). */
+  scheduled?: boolean | undefined;
+  now: Date;
+}
+
+/** A directory user's name or e-mail contains the (escaped, lower-cased) search: `%fragment%`. */
+const searchMatches = (pattern: string) => sql`directory_users.search_text like ${pattern}`;
+
+/** Each directory user's subscription in this profile, if any (the filters below read it). */
+const subscriptionJoin = (profileId: string) => sql`left join subscriptions on subscriptions.account_id = directory_users.account_id
+    and subscriptions.profile_id = ${profileId}::uuid and subscriptions.user_id = directory_users.id`;
+
+/**
+ * The conditions of the status, tier, overage and scheduled filters on a `directory_users` row joined to its
+ * subscription (subscriptionJoin): the one home of these filters, for the page and for the count.
+ */
+function filtersOf(params: UsersTabFilters): SQL[] {
+  const filters: SQL[] = [];
+  if (params.status) filters.push(userListStatusFilter(params.status, params.now));
+  if (params.tier) filters.push(sql`${userListStatusFilter("subscribed", params.now)} and ${tierInForce(params.now)} = ${params.tier}`);
+  if (params.overage) {
+    filters.push(sql`exists (select 1 from subscription_months m where m.account_id = directory_users.account_id and m.profile_id = ${params.profileId}::uuid
+      and m.period = ${periodOf(params.now).id} and m.user_id = directory_users.id and m.overage_cc > 0)`);
+  }
+  if (params.scheduled) filters.push(changeScheduledAt(params.now));
+  return filters;
+}
+
+/**
+ * How many users the Users tab lists with these filters and search: exactly the rows its pages walk through.
+ * A separate statement from the page's, asked once per filter change, so paging stays one keyset read; the
+ * subscription is joined only when a filter reads it, and a search uses the trigram index.
+ */
+export async function countUsersTab(db: Executor, params: UsersTabFilters): Promise<number> {
+  const search = params.search?.trim().toLowerCase() ?? "";
+  const filters = filtersOf(params);
+  if (search) filters.push(searchMatches(`%${likeEscape(search)}%`));
+  const join = filters.length > (search ? 1 : 0) ? subscriptionJoin(params.profileId) : sql``;
+  const shape = [params.status ?? "", params.tier ? "tier" : "", search ? "like" : "", params.overage ? "over" : "", params.scheduled ? "sched" : ""].join(".");
+  const [row] = await runPrepared<{ n: string | number }>(
+    db,
+    `users_tab_count.${shape}`,
+    sql`select count(*) as n from directory_users ${join}
+      where directory_users.account_id = ${params.accountId}::uuid and directory_users.deleted_at is null
+      ${filters.length ? sql`and ${sql.join(filters, sql` and `)}` : sql``}`,
+  );
+  return Number(row?.n ?? 0);
+}
+
 /**
  * The Users tab: every directory user of the account with their subscription in this profile, in
  * name order, `limit` at a time (keyset on display_name, id), with this month's ledger and where the
@@ -98,23 +156,13 @@ const start: [string, string] = ["", "00000000-0000-0000-0000-000000000000"];
 export async function listUsersTab(
   db: Executor,
   catalog: Catalog,
-  params: {
-    accountId: string;
-    profileId: string;
-    search?: string | undefined;
-    status?: UserListStatus | undefined;
-    tier?: TierId | undefined;
-    /** Only users with overage this month (true). */
-    overage?: boolean | undefined;
-    /** Only users with a change scheduled for the 1st (true). */
-    scheduled?: boolean | undefined;
+  params: UsersTabFilters & {
     /** Name order, A to Z (default) or Z to A. */
     order?: "asc" | "desc" | undefined;
     /** One user's row only (the user's page). */
     userId?: string | undefined;
     after?: [string, string] | null;
     limit: number;
-    now: Date;
     /** The in-memory search index; without it (or when it cannot answer) a search runs in SQL. */
     searchIndex?: DirectorySearch | undefined;
   },
@@ -127,20 +175,12 @@ export async function listUsersTab(
   // The first page has no cursor; Z to A starts where no name sorts after it.
   const after = params.after ?? (desc ? null : start);
   const want = params.limit + 1;
-  const filters: SQL[] = [];
-  if (params.status) filters.push(userListStatusFilter(params.status, params.now));
-  if (params.tier) filters.push(sql`${userListStatusFilter("subscribed", params.now)} and ${tierInForce(params.now)} = ${params.tier}`);
+  const filters = filtersOf(params);
   const shortSearch = search.length > 0 && search.length < trigramMinLength;
-  if (shortSearch) filters.push(sql`directory_users.search_text like ${pattern}`);
-  if (params.overage) {
-    filters.push(sql`exists (select 1 from subscription_months m where m.account_id = directory_users.account_id and m.profile_id = ${params.profileId}::uuid
-      and m.period = ${period.id} and m.user_id = directory_users.id and m.overage_cc > 0)`);
-  }
+  if (shortSearch) filters.push(searchMatches(pattern));
   if (params.userId) filters.push(sql`directory_users.id = ${params.userId}::uuid`);
-  if (params.scheduled) filters.push(changeScheduledAt(params.now));
   const extra = filters.length ? sql`and ${sql.join(filters, sql` and `)}` : sql``;
-  const subJoin = sql`left join subscriptions on subscriptions.account_id = directory_users.account_id
-    and subscriptions.profile_id = ${params.profileId}::uuid and subscriptions.user_id = directory_users.id`;
+  const subJoin = subscriptionJoin(params.profileId);
   const ledgerJoin = sql`left join subscription_months on subscription_months.account_id = directory_users.account_id
     and subscription_months.profile_id = ${params.profileId}::uuid and subscription_months.period = ${period.id}
     and subscription_months.user_id = directory_users.id`;
@@ -291,7 +331,7 @@ function searchStatement(p: {
   ledgerJoin: SQL;
   columns: SQL;
 }): SQL {
-  const matches = sql`directory_users.search_text like ${p.pattern}`;
+  const matches = searchMatches(p.pattern);
   // The subscription is joined while matching only when a filter reads it.
   const filterJoin = p.filtered ? p.subJoin : sql``;
   return sql`

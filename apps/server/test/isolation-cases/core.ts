@@ -8,6 +8,7 @@ export const coreCases: IsolationCase[] = [
   { path: "profiles.list", call: (api) => api.profiles.list(), sessionScoped: true },
   { path: "profiles.byRegion", call: (api) => api.profiles.byRegion({ region: "us-east-1" }), sessionScoped: true },
   { path: "subscriptions.list", call: (api, t) => api.subscriptions.list({ profileId: t.profileId }) },
+  { path: "subscriptions.count", call: (api, t) => api.subscriptions.count({ profileId: t.profileId, search: "user" }) },
   { path: "subscriptions.subscribe", call: (api, t) => api.subscriptions.subscribe({ profileId: t.profileId, userIds: t.userIds.slice(0, 2), tier: "pro" }) },
   { path: "subscriptions.listGroups", call: (api, t) => api.subscriptions.listGroups({ profileId: t.profileId }) },
   { path: "subscriptions.changePlan", call: (api, t) => api.subscriptions.changePlan({ profileId: t.profileId, userIds: t.userIds.slice(3, 5), tier: "power" }) },

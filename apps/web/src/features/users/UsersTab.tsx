@@ -1,5 +1,5 @@
 import type { TierId } from "@seatdesk/domain";
-import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useCallback, useId, useState } from "react";
 import { useTRPC, type UsersTabRow } from "../../app/trpc";
 import { errorMessage } from "../../lib/errors";
@@ -40,19 +40,21 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
   const [scheduled, setScheduled] = useState(false);
   const [order, setOrder] = useState<"asc" | "desc">("asc");
 
-  const input = {
+  const filters = {
     profileId,
-    limit: pageSize,
     ...(search ? { search } : {}),
     ...(status ? { status } : {}),
     ...(tier ? { tier } : {}),
     ...(overage ? { overage } : {}),
     ...(scheduled ? { scheduled } : {}),
-    ...(order === "desc" ? { order } : {}),
   };
+  const input = { ...filters, limit: pageSize, ...(order === "desc" ? { order } : {}) };
   const list = useInfiniteQuery(
     trpc.subscriptions.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined, placeholderData: keepPreviousData }),
   );
+  // The total is asked once per filter and search (not per page or order); no placeholder, so an earlier
+  // filter's total is never shown beside this filter's rows.
+  const total = useQuery(trpc.subscriptions.count.queryOptions(filters)).data?.count;
   const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
   const loadMore = useCallback(() => {
@@ -167,8 +169,10 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
         <label className="filter filter-check">
           <input type="checkbox" checked={scheduled} onChange={(e) => setScheduled(e.target.checked)} /> Scheduled change
         </label>
+        {/* "Showing 100 of 240 users" while more can be loaded by scrolling, "240 users" once all are. */}
         <span className="loaded-count muted" aria-live="polite">
-          {list.data ? `${rows.length.toLocaleString("en-US")}${hasNextPage ? "+" : ""} ${rows.length === 1 && !hasNextPage ? "user" : "users"}` : ""}
+          {total !== undefined && list.data && hasNextPage && <span className="shown-count">Showing {rows.length.toLocaleString("en-US")} of </span>}
+          {total !== undefined && <span className="total-count">{plural(total, "user")}</span>}
         </span>
       </div>
       {list.isError && (
