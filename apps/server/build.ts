@@ -22,7 +22,7 @@ const dist = join(root, "dist");
 /** The compiled programs: name in dist → source. Optional ones are built when their source exists. */
 export const entries: { name: string; source: string; optional?: boolean }[] = [
   { name: "main", source: "src/main.ts" },
-  { name: "worker", source: "../../packages/scheduler/src/worker.ts" },
+  { name: "worker", source: "src/worker.ts" },
   { name: "migrate", source: "../../packages/db/src/migrate-cli.ts" },
   { name: "seatdesk", source: "src/ops/cli.ts", optional: true },
 ];

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultCatalog } from "@seatdesk/domain";
 import { accounts, apiStatementTimeoutMs, connect } from "@seatdesk/db";
-import { closeDue } from "@seatdesk/scheduler";
+import { closeDue, runScheduledJobs } from "@seatdesk/scheduler";
+import { scheduledJobs } from "./jobs";
 import { generatePassword } from "./auth/password";
 import { systemClock, testClock, type Clock } from "./clock";
 import { configOrExit, loadServerConfig } from "./config";
@@ -76,7 +77,7 @@ const http = createHttpServer(
 );
 
 // The month close: inside this process on embedded PGlite (single-process), or with SEATDESK_SCHEDULER=1;
-// on PostgreSQL it is otherwise the worker's job (pnpm --filter @seatdesk/scheduler start).
+// on PostgreSQL it is otherwise the worker's job (pnpm --filter @seatdesk/server worker).
 const stopping = new AbortController();
 let closeTimer: NodeJS.Timeout | undefined;
 /** The close run under way, if any: a shutdown waits for it. */
@@ -89,6 +90,9 @@ if (config.closesMonths) {
     } catch (e) {
       log.error("month close failed", { error: String(e) });
     }
+    if (stopping.signal.aborted || scheduledJobs.length === 0) return;
+    const jobs = await runScheduledJobs(database.db, clock.now(), scheduledJobs, { catalog: defaultCatalog, signal: stopping.signal });
+    if (jobs.failed > 0) log.error("scheduled jobs failed", jobs.results);
   };
   const loop = () => {
     closeRunning = runClose().finally(() => {

@@ -196,11 +196,11 @@ describe("usage while the month closes", () => {
 const url = process.env.TEST_DATABASE_URL;
 if (url) {
   describe("the worker process, on PostgreSQL", () => {
-    const schedulerDir = fileURLToPath(new URL("../../../packages/scheduler", import.meta.url));
+    const serverDir = fileURLToPath(new URL("..", import.meta.url));
     const worker = (accountId: string, failpoint?: string) =>
       new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
         const child = spawn(process.execPath, ["--import", "tsx", "src/worker.ts", "--once", `--account=${accountId}`], {
-          cwd: schedulerDir,
+          cwd: serverDir,
           env: { ...process.env, DATABASE_URL: url, SEATDESK_FAILPOINT: failpoint ?? "" },
           stdio: ["ignore", "pipe", "pipe"],
         });

@@ -2,8 +2,9 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { nextPeriod, periodClosesAt, periodOf } from "@seatdesk/domain";
-import { closeDue } from "@seatdesk/scheduler";
+import { closeDue, runScheduledJobs } from "@seatdesk/scheduler";
 import { addMonthsUtc, maxAdvanceMonths, type Clock } from "../clock";
+import { scheduledJobs } from "../jobs";
 import { recordAudit, adminActor } from "../services/audit";
 import { adminProcedure, consoleProcedure, router } from "../trpc/init";
 
@@ -32,7 +33,7 @@ export const clockRouter = router({
    * Moves the test clock forward to `to` (at most maxAdvanceMonths ahead), or to 00:20 UTC on the 1st of next
    * month (`nextMonth`: past the grace window, so the ended month closes), month by month, closing every month
    * of the caller's account as it falls due; other accounts' months close on the scheduler's next run (demo
-   * and test mode have one clock). One move at a time: another while it runs is CONFLICT. Audited in the
+   * and test mode have one clock). After each month's close the scheduled jobs run for the account (jobs.ts). One move at a time: another while it runs is CONFLICT. Audited in the
    * caller's account.
    */
   advance: adminProcedure
@@ -63,6 +64,9 @@ export const clockRouter = router({
           totals.closed += summary.closed;
           totals.skipped += summary.skipped;
           totals.failed += summary.failed;
+          // Then the scheduled jobs (reports, idle seats, forecasts, ...) at this step, as the worker runs them after each close.
+          const jobs = await runScheduledJobs(ctx.database.db, now, scheduledJobs, { catalog: ctx.catalog, accountId: ctx.accountId });
+          totals.failed += jobs.failed;
           // The embedded database runs on this thread: without a turn here, requests would wait for every month.
           await yieldToEventLoop();
         }

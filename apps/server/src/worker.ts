@@ -1,7 +1,8 @@
 /**
- * The month-close worker (issue 6): `pnpm --filter @seatdesk/scheduler start` with DATABASE_URL, or the
- * compiled `node apps/server/dist/worker.js`. Any number may run at once; they coordinate only through
- * PostgreSQL (closeDue).
+ * The scheduler worker (issue 6): `pnpm --filter @seatdesk/server worker` with DATABASE_URL, or the
+ * compiled `node apps/server/dist/worker.js`. Each run closes the months due, then runs the scheduled jobs
+ * (jobs.ts: reports, idle seats, forecasts, ...). Any number may run at once; they coordinate only through
+ * PostgreSQL (closeDue, and each job's own locks).
  *
  *   start            closes what is due now, then again every SEATDESK_CLOSE_EVERY_S seconds (60)
  *   start --once     closes everything due, prints {"closed":…,"skipped":…,"failed":…} and exits
@@ -15,8 +16,9 @@
  */
 import { defaultCatalog } from "@seatdesk/domain";
 import { connect } from "@seatdesk/db";
-import { closeDue, type CloseSummary } from "./close";
-import { configOrExit, loadWorkerConfig } from "./config";
+import { closeDue, runScheduledJobs, type CloseSummary } from "@seatdesk/scheduler";
+import { configOrExit, loadWorkerConfig } from "@seatdesk/scheduler/config";
+import { scheduledJobs } from "./jobs";
 
 const config = configOrExit(() => loadWorkerConfig(process.env));
 const once = process.argv.includes("--once");
@@ -39,6 +41,10 @@ async function run(): Promise<CloseSummary> {
     onProgress: (p) => log("closing", { done: p.done, total: p.total, perSecond: Math.round(p.perSecond * 10) / 10 }),
   });
   log("close run done", { ...summary, seconds: Math.round(performance.now() - started) / 1000, ...(stopping.signal.aborted ? { stopped: true } : {}) });
+  if (!stopping.signal.aborted && scheduledJobs.length > 0) {
+    const jobs = await runScheduledJobs(database.db, new Date(), scheduledJobs, { catalog: defaultCatalog, accountId, signal: stopping.signal });
+    write(jobs.failed > 0 ? "error" : "info", "scheduled jobs done", jobs.results);
+  }
   return summary;
 }
 
