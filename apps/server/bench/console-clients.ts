@@ -7,6 +7,7 @@ import { Agent, request } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "../src/router";
+import { consoleViews, viewChainPages } from "./console-views";
 
 export interface ClientsConfig {
   url: string;
@@ -18,13 +19,15 @@ export interface ClientsConfig {
   durationMs: number;
   /** The share of requests that are searches (the rest: 30% first pages, then deep pages). */
   searchShare: number;
+  /** The share of requests that are pages of a filtered or sorted view (console-views.ts). */
+  viewShare: number;
   /** Name fragments to search for. */
   fragments: string[];
   /** Cursors into the middle and end of the list, for deep pages. */
   deepCursors: string[];
 }
 
-export type RequestKind = "first" | "search" | "deep";
+export type RequestKind = "first" | "search" | "deep" | "view";
 
 export type ClientsMessage =
   | { type: "signed-in" }
@@ -86,7 +89,7 @@ class Client {
   }
 }
 
-const requests: Record<RequestKind, number> = { first: 0, search: 0, deep: 0 };
+const requests: Record<RequestKind, number> = { first: 0, search: 0, deep: 0, view: 0 };
 /** The first few failures, word for word; all of them are counted. */
 const errors: string[] = [];
 let errorCount = 0;
@@ -94,13 +97,18 @@ const clientMs: number[] = [];
 let rows = 0;
 let recording = false;
 
-/** One client: a mix of first pages, searches and deep pages (following nextCursor from a deep start). */
+/**
+ * One client: a mix of first pages, searches, views (a filter or sort, following nextCursor for a few pages)
+ * and deep pages (following nextCursor from a deep start).
+ */
 async function run(client: Client, until: number) {
   let cursor: string | null = null;
   let pagesOnChain = 0;
+  let view: { input: (typeof consoleViews)[number]; cursor: string | null; pages: number } | null = null;
   while (Date.now() < until) {
     const r = Math.random();
-    const kind: RequestKind = r < 0.3 ? "first" : r < 0.3 + config.searchShare ? "search" : "deep";
+    const kind: RequestKind = r < 0.3 ? "first" : r < 0.3 + config.searchShare ? "search" : r < 0.3 + config.searchShare + config.viewShare ? "view" : "deep";
+    if (kind === "view" && (view === null || view.cursor === null || view.pages >= viewChainPages)) view = { input: pick(consoleViews), cursor: null, pages: 0 };
     if (kind === "deep" && (cursor === null || pagesOnChain >= 20)) {
       cursor = pick(config.deepCursors);
       pagesOnChain = 0;
@@ -110,7 +118,9 @@ async function run(client: Client, until: number) {
         ? { profileId: config.profileId }
         : kind === "search"
           ? { profileId: config.profileId, search: pick(config.fragments) }
-          : { profileId: config.profileId, cursor };
+          : kind === "view"
+            ? { profileId: config.profileId, ...view!.input, cursor: view!.cursor }
+            : { profileId: config.profileId, cursor };
     const t0 = performance.now();
     try {
       const page: Page = await client.query<Page>("subscriptions.list", input);
@@ -122,6 +132,10 @@ async function run(client: Client, until: number) {
       if (kind === "deep") {
         cursor = page.nextCursor;
         pagesOnChain++;
+      }
+      if (kind === "view") {
+        view!.cursor = page.nextCursor;
+        view!.pages++;
       }
     } catch (e) {
       errorCount++;

@@ -12,8 +12,11 @@
  *    request inside it, from the request's arrival to its last byte.
  *    8 signed-in clients (in a worker thread, plain keep-alive HTTP) ask for first pages, searches for
  *    name fragments and deep pages (following nextCursor) for BENCH_SECONDS (15) after a 2 s warm-up;
- *    30% first pages, BENCH_SEARCH_SHARE (0.3) searches, the rest deep pages. The first search of the
- *    warm-up finds no index and starts its build; the summary says how searches were answered.
+ *    30% first pages, BENCH_SEARCH_SHARE (0.3) searches, BENCH_VIEW_SHARE (0.25) filtered or sorted views
+ *    (console-views.ts: idle, never active, runs out this month, the three sorts both ways; a few pages each),
+ *    the rest deep pages. The first search of the warm-up finds no index and starts its build; the summary
+ *    says how searches were answered. The seed includes this month's seat_forecasts and last-active instants
+ *    over 60 days, so the idle and forecast filters have work.
  * 3. Runs the same statements directly through SQL: src/services/users-tab.ts is called on a driver
  *    that captures each statement it issues and runs it on one of 8 plain postgres.js connections,
  *    timing the database alone (one prepared statement a page, searches included: with the index, the
@@ -39,8 +42,10 @@ import { jsonLog } from "../src/log";
 import { defaultRegions } from "../src/regions";
 import { DirectorySearch } from "../src/services/directory-search";
 import { decodeCursor, encodeCursor } from "../src/services/cursor";
+import { decodeSortCursor } from "../src/services/users-sort";
 import { listUsersTab } from "../src/services/users-tab";
 import type { ClientsConfig, ClientsMessage, RequestKind } from "./console-clients";
+import { consoleViews } from "./console-views";
 
 const users = Number(process.env.BENCH_USERS ?? 100_000);
 const durationMs = Number(process.env.BENCH_SECONDS ?? 15) * 1000;
@@ -52,6 +57,20 @@ const goalMs = 20;
 const showPlans = process.env.BENCH_EXPLAIN === "1";
 /** 30% of requests are searches; BENCH_SEARCH_SHARE=0 shows what the rest costs without them. */
 const searchShare = Math.min(0.7, Math.max(0, Number(process.env.BENCH_SEARCH_SHARE ?? 0.3)));
+/** 25% of requests are pages of a filtered or sorted view (idle, never active, runs out this month, the sorts). */
+const viewShare = Math.min(0.7 - searchShare, Math.max(0, Number(process.env.BENCH_VIEW_SHARE ?? 0.25)));
+
+/**
+ * The indexes the Users tab's sorts walk (issue 15). The migrations are expected to carry them; a bench on a
+ * schema without them creates them (and says so), so the figures are those of the indexed schema.
+ */
+const sortIndexes = [
+  ["subscriptions_last_active_idx", "create index if not exists subscriptions_last_active_idx on subscriptions (account_id, profile_id, last_active_at, user_id)"],
+  [
+    "subscription_months_used_idx",
+    "create index if not exists subscription_months_used_idx on subscription_months (account_id, profile_id, period, (included_cc + overage_cc + unbilled_cc), user_id)",
+  ],
+] as const;
 
 const firstNames = [
   "Aaliyah", "Aarav", "Abigail", "Adrian", "Aisha", "Akira", "Alejandro", "Alexander", "Alice", "Amara", "Amelia", "Ana", "Andrei", "Anna", "Arjun", "Ava",
@@ -119,6 +138,7 @@ async function seed(database: Database, raw: postgres.Sql, password: string) {
       lateral (select lower(replace(f, '-', '') || '.' || l || '.' || i) || '@bench.example' as e) as m`);
 
   // About 30% subscribed: 60% Pro, 30% Pro+, 10% Power; 70% Active, 20% Pending, 10% Canceled this month;
+  // the Active and Canceled ones last active over the last 60 days (so "idle 30 days" finds about half);
   // a few Active ones with a downgrade scheduled for the 1st. Canceled ones have lost their assignment.
   const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
@@ -130,7 +150,7 @@ async function seed(database: Database, raw: postgres.Sql, password: string) {
       case when status = 'active' and tier <> 'pro' and s % 20 = 0 then ${nextMonth.toISOString()}::timestamptz end,
       case when status = 'canceled' then ${nextMonth.toISOString()}::timestamptz end,
       case when status <> 'pending' then ${monthStart.toISOString()}::timestamptz - make_interval(days => s % 200) end,
-      case when status <> 'pending' then ${now.toISOString()}::timestamptz - make_interval(mins => s % (60 * 24 * 7)) end,
+      case when status <> 'pending' then ${now.toISOString()}::timestamptz - make_interval(mins => s % (60 * 24 * 60)) end,
       ${monthStart.toISOString()}::timestamptz - interval '200 days', ${now.toISOString()}::timestamptz
     from (
       select account_id, id, s,
@@ -148,6 +168,24 @@ async function seed(database: Database, raw: postgres.Sql, password: string) {
     select account_id, profile_id, ${period}, user_id, tier, true, null,
       ((hashtext(user_id::text || 'usage') & 2147483647) % case tier when 'pro' then 100000 when 'pro_plus' then 200000 else 1000000 end)
     from subscriptions where account_id = ${accountId}::uuid and profile_id = ${profileId}::uuid and status <> 'pending'`);
+  // This month's forecasts, as the daily job writes them (set-based here: a bench is not a test): every current
+  // seat a burn rate; about a third of the used ones run out this month (blocked that day: overage is off).
+  const daysLeft = Math.max(1, Math.round((nextMonth.getTime() - now.getTime()) / 86_400_000));
+  await db.execute(sql`
+    insert into seat_forecasts (account_id, profile_id, user_id, period, computed_at, burn_cc_per_day, allowance_runs_out_on, access_stops_on, stop_reason)
+    select account_id, profile_id, user_id, ${period}, ${now.toISOString()}::timestamptz, h % 5000,
+      case when status <> 'pending' and h % 3 = 0 then ${now.toISOString()}::date + (h % ${daysLeft}) end,
+      case when status <> 'pending' and h % 3 = 0 then ${now.toISOString()}::date + (h % ${daysLeft}) end,
+      case when status <> 'pending' and h % 3 = 0 then 'allowance' end
+    from (select account_id, profile_id, user_id, status, hashtext(user_id::text || 'forecast') & 2147483647 as h from subscriptions
+      where account_id = ${accountId}::uuid and profile_id = ${profileId}::uuid) as s`);
+  for (const [name, ddl] of sortIndexes) {
+    const [found] = await raw<{ n: number }[]>`select count(*)::int as n from pg_indexes where indexname = ${name}`;
+    if (!found?.n) {
+      await raw.unsafe(ddl);
+      say(`  index ${name} is not in the migrations yet: created for this run`);
+    }
+  }
   await db.execute(sql`analyze`);
 
   const [counts] = await raw<{ users: number; subscribed: number; active: number }[]>`
@@ -225,7 +263,7 @@ async function main() {
     const directorySearch = process.env.BENCH_SEARCH_INDEX === "off" ? undefined : new DirectorySearch(database.db, { log });
     const app = createApp({ database, clock: systemClock, log, catalog: defaultCatalog, regions: defaultRegions, ...(directorySearch ? { directorySearch } : {}) });
     const serverMs: number[] = [];
-    const serverByKind: Record<RequestKind, number[]> = { first: [], search: [], deep: [] };
+    const serverByKind: Record<RequestKind, number[]> = { first: [], search: [], deep: [], view: [] };
     const statuses = new Map<number, number>();
     let measuring = false;
     const timed: RequestListener = (req, res) => {
@@ -244,7 +282,7 @@ async function main() {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    const config: ClientsConfig = { url, email: seeded.email, password, profileId: seeded.profileId, clients: concurrency, warmupMs, durationMs, searchShare, fragments, deepCursors: seeded.deepCursors };
+    const config: ClientsConfig = { url, email: seeded.email, password, profileId: seeded.profileId, clients: concurrency, warmupMs, durationMs, searchShare, viewShare, fragments, deepCursors: seeded.deepCursors };
     // The worker is TypeScript too: it loads tsx's hooks first, then the clients.
     const worker = new Worker(
       `const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}); register(); await import(${JSON.stringify(new URL("./console-clients.ts", import.meta.url).href)});`,
@@ -264,13 +302,13 @@ async function main() {
     await worker.terminate();
     await new Promise((resolve) => server.close(resolve));
     const at = summary(serverMs);
-    const total = done.requests.first + done.requests.search + done.requests.deep;
+    const total = done.requests.first + done.requests.search + done.requests.deep + done.requests.view;
     say(
       `  server: ${total.toLocaleString("en-US")} subscriptions.list requests in ${durationMs / 1000} s (${Math.round(total / (durationMs / 1000))}/s; ` +
-        `${done.requests.first} first pages, ${done.requests.search} searches, ${done.requests.deep} deep pages; ${done.rows.toLocaleString("en-US")} rows)`,
+        `${done.requests.first} first pages, ${done.requests.search} searches, ${done.requests.view} filtered or sorted, ${done.requests.deep} deep pages; ${done.rows.toLocaleString("en-US")} rows)`,
     );
     say(`          at the server  p50 ${ms(at.p50)}  p95 ${ms(at.p95)}  p99 ${ms(at.p99)}  max ${ms(at.max)}   (client side p95 ${ms(done.clientP95Ms)})`);
-    say(`          p95 at the server by request: first page ${ms(summary(serverByKind.first).p95)}, search ${ms(summary(serverByKind.search).p95)}, deep page ${ms(summary(serverByKind.deep).p95)}`);
+    say(`          p95 at the server by request: first page ${ms(summary(serverByKind.first).p95)}, search ${ms(summary(serverByKind.search).p95)}, filtered or sorted ${ms(summary(serverByKind.view).p95)}, deep page ${ms(summary(serverByKind.deep).p95)}`);
     if (directorySearch) {
       const c = directorySearch.counts;
       say(`          searches answered through the in-memory index: ${c.fromIndex.toLocaleString("en-US")}, in SQL: ${c.fromSql.toLocaleString("en-US")} (index builds: ${c.builds}, the last in ${ms(c.lastBuildMs)}; warm-up included)`);
@@ -284,22 +322,45 @@ async function main() {
     const connections = Array.from({ length: concurrency }, () => postgres(benchUrl, { max: 1, onnotice: () => {} }));
     const pageSqlMs: number[] = [];
     const mainSqlMs: number[] = [];
-    const byKind: Record<RequestKind, number[]> = { first: [], search: [], deep: [] };
+    const byKind: Record<RequestKind, number[]> = { first: [], search: [], deep: [], view: [] };
     /** The slowest page query of each shape, to explain. */
-    const slowest = new Map<RequestKind, Statement & { search: string | undefined }>();
+    const slowest = new Map<RequestKind, Statement & { search: string | undefined; view?: string }>();
     let statementsPerPage = 0;
     const until = Date.now() + sqlDurationMs;
     await Promise.all(
       connections.map(async (connection) => {
         const direct = directSql(connection);
         let cursor: [string, string] | null = null;
+        let view: { input: (typeof consoleViews)[number]; cursor: string | null; pages: number } | null = null;
         while (Date.now() < until) {
           const r = Math.random();
-          const kind: RequestKind = r < 0.3 ? "first" : r < 0.3 + searchShare ? "search" : "deep";
+          const kind: RequestKind = r < 0.3 ? "first" : r < 0.3 + searchShare ? "search" : r < 0.3 + searchShare + viewShare ? "view" : "deep";
+          if (kind === "view" && (view === null || view.cursor === null || view.pages >= 5)) view = { input: consoleViews[Math.floor(Math.random() * consoleViews.length)]!, cursor: null, pages: 0 };
           const search = kind === "search" ? fragments[Math.floor(Math.random() * fragments.length)] : undefined;
           const after = kind === "deep" ? (cursor ?? decode(seeded.deepCursors[Math.floor(Math.random() * seeded.deepCursors.length)]!)) : null;
-          const page = await listUsersTab(direct.db, defaultCatalog, { accountId: seeded.accountId, profileId: seeded.profileId, search, after, limit: 50, now: systemClock.now(), searchIndex: directorySearch });
+          // A view's cursor is read as the router reads it: by name, or a keyed sort's own.
+          const v = kind === "view" ? view!.input : {};
+          const sort = v.sort ?? "name";
+          const order = v.order ?? "asc";
+          const viewAfter = kind === "view" && view!.cursor ? (sort === "name" ? { after: decode(view!.cursor) } : { sortAfter: decodeSortCursor(view!.cursor, sort, order) }) : {};
+          const page = await listUsersTab(direct.db, defaultCatalog, {
+            accountId: seeded.accountId,
+            profileId: seeded.profileId,
+            search,
+            after,
+            ...v,
+            sort,
+            order,
+            ...viewAfter,
+            limit: 50,
+            now: systemClock.now(),
+            searchIndex: directorySearch,
+          });
           if (kind === "deep") cursor = page.nextCursor ? decode(page.nextCursor) : null;
+          if (kind === "view") {
+            view!.cursor = page.nextCursor;
+            view!.pages++;
+          }
           const statements = direct.take();
           const sum = statements.reduce((s, st) => s + st.ms, 0);
           pageSqlMs.push(sum);
@@ -307,7 +368,7 @@ async function main() {
           byKind[kind].push(statements[0]?.ms ?? 0);
           statementsPerPage = Math.max(statementsPerPage, statements.length);
           const first = statements[0];
-          if (first && first.ms > (slowest.get(kind)?.ms ?? -1)) slowest.set(kind, { ...first, search });
+          if (first && first.ms > (slowest.get(kind)?.ms ?? -1)) slowest.set(kind, { ...first, search, view: kind === "view" ? JSON.stringify(view!.input) : undefined });
         }
       }),
     );
@@ -317,11 +378,11 @@ async function main() {
     say(`          all statements of a page  p50 ${ms(direct.p50)}  p95 ${ms(direct.p95)}  p99 ${ms(direct.p99)}`);
     say(
       `          the page query alone       p50 ${ms(pageQuery.p50)}  p95 ${ms(pageQuery.p95)}  p99 ${ms(pageQuery.p99)}` +
-        `   (p95 first page ${ms(summary(byKind.first).p95)}, search ${ms(summary(byKind.search).p95)}, deep ${ms(summary(byKind.deep).p95)})`,
+        `   (p95 first page ${ms(summary(byKind.first).p95)}, search ${ms(summary(byKind.search).p95)}, view ${ms(summary(byKind.view).p95)}, deep ${ms(summary(byKind.deep).p95)})`,
     );
 
     // --- how PostgreSQL runs the page query, one sample per request shape ---
-    for (const kind of ["first", "deep", "search"] as const) {
+    for (const kind of ["first", "deep", "search", "view"] as const) {
       const statement = slowest.get(kind);
       if (!statement) continue;
       const plan = await connections[0]!.unsafe(`explain (analyze, buffers, format text) ${statement.text}`, statement.params as postgres.ParameterOrJSON<never>[]);
@@ -330,10 +391,33 @@ async function main() {
       const time = lines.find((l) => l.startsWith("Execution Time"))?.replace("Execution Time: ", "") ?? "?";
       const removed = lines.reduce((n, l) => n + Number(/Rows Removed by Filter: (\d+)/.exec(l)?.[1] ?? 0), 0);
       say(
-        `  plan of the slowest ${kind === "search" ? `search ("${statement.search}")` : `${kind} page`} (${ms(statement.ms)} in the run): ` +
+        `  plan of the slowest ${kind === "search" ? `search ("${statement.search}")` : kind === "view" ? `view ${statement.view}` : `${kind} page`} (${ms(statement.ms)} in the run): ` +
           `${indexes.join(" + ") || "no index"}; ${removed.toLocaleString("en-US")} rows read and filtered out; now ${time}`,
       );
       if (showPlans) for (const line of lines) say(`      ${line}`);
+    }
+    // Each view's first page, explained: which indexes it walks and what it costs alone (issue 15: the new
+    // filters and sorts must use indexes).
+    {
+      const direct = directSql(connections[0]!);
+      for (const view of consoleViews) {
+        await listUsersTab(direct.db, defaultCatalog, { accountId: seeded.accountId, profileId: seeded.profileId, ...view, limit: 50, now: systemClock.now() });
+        for (const statement of direct.take()) {
+          const plan = await connections[0]!.unsafe(`explain (analyze, buffers, format text) ${statement.text}`, statement.params as postgres.ParameterOrJSON<never>[]);
+          const lines = plan.map((row) => String(row["QUERY PLAN"]));
+          const indexes = [...new Set(lines.flatMap((l) => [...l.matchAll(/using (\w+)/gi)].map((m) => m[1])))].filter((i) => !/assignments_|_pk$/.test(i ?? ""));
+          const seqScans = lines.filter((l) => /Seq Scan/.test(l)).length;
+          const time = lines.find((l) => l.startsWith("Execution Time"))?.replace("Execution Time: ", "") ?? "?";
+          // The same statement on a generic plan, as a prepared statement may be run after its first executions.
+          await connections[0]!.unsafe("set plan_cache_mode = force_generic_plan");
+          const g0 = performance.now();
+          await connections[0]!.unsafe(statement.text, statement.params as postgres.ParameterOrJSON<never>[], { prepare: true });
+          const genericMs = performance.now() - g0;
+          await connections[0]!.unsafe("reset plan_cache_mode");
+          say(`  view ${JSON.stringify(view)}: ${time} (generic plan ${ms(genericMs)}); walks ${indexes.join(" + ") || "primary keys only"}${seqScans ? `; ${seqScans} sequential scans` : ""}`);
+          if (showPlans) for (const line of lines) say(`      ${line}`);
+        }
+      }
     }
     await Promise.all(connections.map((c) => c.end({ timeout: 5 })));
 
@@ -354,7 +438,8 @@ const round = (n: number) => Math.round(n * 100) / 100;
 /** Which kind of page a subscriptions.list GET asked for, from its input (read after the response, outside the timing). */
 function requestKind(url: string): RequestKind {
   const input = new URL(url, "http://bench").searchParams.get("input");
-  const parsed = input ? (JSON.parse(input) as { search?: string; cursor?: string | null }) : {};
+  const parsed = input ? (JSON.parse(input) as { search?: string; cursor?: string | null; sort?: string; order?: string; lastActive?: unknown; runsOutThisMonth?: boolean }) : {};
+  if (parsed.sort || parsed.order || parsed.lastActive || parsed.runsOutThisMonth) return "view";
   return parsed.search ? "search" : parsed.cursor ? "deep" : "first";
 }
 

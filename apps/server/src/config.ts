@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
-import { closeEnv, envField, readEnv } from "@seatdesk/scheduler/config";
+import { closeEnv, envField, readEnv, reportDirOf } from "@seatdesk/scheduler/config";
 import { defaultHttpTimeouts, type HttpTimeouts } from "./http/server";
 import { parseRegions } from "./regions";
 
@@ -38,6 +38,7 @@ const serverEnv = z
     SEATDESK_DEMO_EXTRA_USERS: envField.int(0, 0, 1_000_000),
     SEATDESK_STATIC_DIR: envField.text(),
     SEATDESK_SEARCH_INDEX: envField.flag(),
+    SEATDESK_REPORT_DIR: envField.text(),
     TRUST_PROXY: envField.flag(),
     SEATDESK_SESSION_IDLE_MINUTES: envField.int(30, 1, 7 * 24 * 60),
     SEATDESK_SESSION_ABSOLUTE_HOURS: envField.int(12, 1, 90 * 24),
@@ -77,6 +78,8 @@ export interface ServerConfig {
   /** Absolute; undefined means the console's build beside the server (main.ts). */
   staticDir: string | undefined;
   searchIndex: boolean;
+  /** The daily activity report's folder (absolute): embedded, `reports` in dataDir by default; PostgreSQL, only when set. Undefined: off. */
+  reportDir: string | undefined;
   trustProxy: boolean;
   sessionPolicy: { idleMs: number; absoluteMs: number };
   http: HttpTimeouts;
@@ -100,6 +103,7 @@ export function loadServerConfig(source: Record<string, string | undefined>, cwd
     closeEveryMs: env.SEATDESK_CLOSE_EVERY_S,
     staticDir: env.SEATDESK_STATIC_DIR === undefined ? undefined : resolve(from, env.SEATDESK_STATIC_DIR),
     searchIndex: env.SEATDESK_SEARCH_INDEX ?? true,
+    reportDir: reportDirOf(env.SEATDESK_REPORT_DIR, from, url ? undefined : resolve(from, env.SEATDESK_DATA_DIR ?? ".data", "reports")),
     trustProxy: env.TRUST_PROXY ?? false,
     sessionPolicy: { idleMs: env.SEATDESK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.SEATDESK_SESSION_ABSOLUTE_HOURS * 3_600_000 },
     http: {

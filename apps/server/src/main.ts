@@ -5,6 +5,7 @@ import { defaultCatalog } from "@seatdesk/domain";
 import { accounts, apiStatementTimeoutMs, connect } from "@seatdesk/db";
 import { closeDue, runScheduledJobs } from "@seatdesk/scheduler";
 import { scheduledJobs } from "./jobs";
+import { loadWebhookConfig, startWebhookLoop } from "./services/webhooks/loop";
 import { generatePassword } from "./auth/password";
 import { systemClock, testClock, type Clock } from "./clock";
 import { configOrExit, loadServerConfig } from "./config";
@@ -16,6 +17,7 @@ import { installProcessGuards } from "./process-guards";
 import { defaultRegions } from "./regions";
 
 const config = configOrExit(() => loadServerConfig(process.env));
+const webhookConfig = configOrExit(() => loadWebhookConfig(process.env));
 const log = jsonLog();
 installProcessGuards(log);
 const { dataDir, databaseUrl: url } = config;
@@ -69,6 +71,7 @@ const http = createHttpServer(
       regions: config.regions ?? defaultRegions,
       trustProxy: config.trustProxy,
       sessionPolicy: config.sessionPolicy,
+      reportDir: config.reportDir,
       ...(directorySearch ? { directorySearch } : {}),
     },
     { staticDir },
@@ -91,7 +94,7 @@ if (config.closesMonths) {
       log.error("month close failed", { error: String(e) });
     }
     if (stopping.signal.aborted || scheduledJobs.length === 0) return;
-    const jobs = await runScheduledJobs(database.db, clock.now(), scheduledJobs, { catalog: defaultCatalog, signal: stopping.signal });
+    const jobs = await runScheduledJobs(database.db, clock.now(), scheduledJobs, { catalog: defaultCatalog, signal: stopping.signal, reportDir: config.reportDir });
     if (jobs.failed > 0) log.error("scheduled jobs failed", jobs.results);
   };
   const loop = () => {
@@ -101,6 +104,10 @@ if (config.closesMonths) {
     });
   };
   loop();
+  // Webhook deliveries every SEATDESK_WEBHOOK_EVERY_S seconds (services/webhooks/loop.ts), on the server's clock.
+  startWebhookLoop(database.db, () => clock.now(), webhookConfig, stopping.signal, (r) =>
+    r.error ? log.error("webhook delivery failed", { error: String(r.error) }) : log.info("webhooks delivered", r.counts ?? {}),
+  );
 }
 
 try {

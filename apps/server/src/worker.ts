@@ -19,8 +19,10 @@ import { connect } from "@seatdesk/db";
 import { closeDue, runScheduledJobs, type CloseSummary } from "@seatdesk/scheduler";
 import { configOrExit, loadWorkerConfig } from "@seatdesk/scheduler/config";
 import { scheduledJobs } from "./jobs";
+import { loadWebhookConfig, startWebhookLoop } from "./services/webhooks/loop";
 
 const config = configOrExit(() => loadWorkerConfig(process.env));
+const webhookConfig = configOrExit(() => loadWebhookConfig(process.env));
 const once = process.argv.includes("--once");
 const accountId = process.argv.find((a) => a.startsWith("--account="))?.slice("--account=".length);
 const write = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
@@ -42,7 +44,7 @@ async function run(): Promise<CloseSummary> {
   });
   log("close run done", { ...summary, seconds: Math.round(performance.now() - started) / 1000, ...(stopping.signal.aborted ? { stopped: true } : {}) });
   if (!stopping.signal.aborted && scheduledJobs.length > 0) {
-    const jobs = await runScheduledJobs(database.db, new Date(), scheduledJobs, { catalog: defaultCatalog, accountId, signal: stopping.signal });
+    const jobs = await runScheduledJobs(database.db, new Date(), scheduledJobs, { catalog: defaultCatalog, accountId, signal: stopping.signal, reportDir: config.reportDir });
     write(jobs.failed > 0 ? "error" : "info", "scheduled jobs done", jobs.results);
   }
   return summary;
@@ -75,6 +77,13 @@ async function stop(signal: string): Promise<void> {
 }
 process.on("SIGINT", () => void stop("SIGINT"));
 process.on("SIGTERM", () => void stop("SIGTERM"));
+
+// Webhook deliveries every SEATDESK_WEBHOOK_EVERY_S seconds beside the close runs (services/webhooks/loop.ts).
+if (!once) {
+  const report = (r: { counts?: Record<string, number>; error?: unknown }) =>
+    r.error ? write("error", "webhook delivery failed", { error: String(r.error) }) : log("webhooks delivered", r.counts);
+  startWebhookLoop(database.db, () => new Date(), webhookConfig, stopping.signal, report, accountId);
+}
 
 if (once) {
   const current = run();

@@ -29,11 +29,19 @@ describe("server configuration", () => {
       closeEveryMs: 60_000,
       staticDir: undefined,
       searchIndex: true,
+      reportDir: "/srv/seatdesk/.data/reports",
       trustProxy: false,
       sessionPolicy: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 },
       http: { headersMs: 10_000, requestMs: 60_000, keepAliveMs: 5_000, idleSocketMs: 10_000 },
       shutdownTimeoutMs: 10_000,
     });
+  });
+
+  it("SEATDESK_REPORT_DIR: embedded defaults to reports in the data folder; PostgreSQL is off unless set; off turns it off", () => {
+    expect(load({ SEATDESK_REPORT_DIR: "out/reports" }).reportDir).toBe("/srv/seatdesk/out/reports");
+    expect(load({ SEATDESK_REPORT_DIR: "off" }).reportDir).toBeUndefined();
+    expect(load({ DATABASE_URL: "postgres://db.internal/seatdesk" }).reportDir).toBeUndefined();
+    expect(load({ DATABASE_URL: "postgres://db.internal/seatdesk", SEATDESK_REPORT_DIR: "/var/reports" }).reportDir).toBe("/var/reports");
   });
 
   it("reads every variable", () => {

@@ -35,6 +35,9 @@ describe("settings.get and settings.update", () => {
       firstMonth: "full",
       defaultCapCredits: null,
       budgetCents: null,
+      idleWarnDays: null,
+      idleDeactivateDays: null,
+      idleExpireDays: null,
       userOverrides: [],
       groupOverrides: [],
     });

@@ -6,6 +6,7 @@
  * A bad value stops the process before it connects to anything: one line on stderr naming the
  * variable and what it expects, exit code 2, no stack.
  */
+import { resolve as resolvePath } from "node:path";
 import { z } from "zod";
 
 /** Every variable that failed, as `NAME: what it expects`. */
@@ -106,15 +107,34 @@ export const closeEnv = {
 const workerEnv = z.object({
   DATABASE_URL: envField.postgresUrl("the worker runs against PostgreSQL: set it (embedded PGlite closes months inside the server)"),
   ...closeEnv,
+  SEATDESK_REPORT_DIR: envField.text(),
 });
+
+/**
+ * The daily activity report's folder (issue 15): unset or `off`, none is written (on PostgreSQL the folder must
+ * be named: workers on several machines would each fill their own disk); a path is meant from `cwd`.
+ */
+export function reportDirOf(value: string | undefined, cwd: string, embeddedDefault?: string): string | undefined {
+  const v = value?.trim();
+  if (v === undefined || v === "") return embeddedDefault;
+  if (v.toLowerCase() === "off") return undefined;
+  return resolvePath(cwd, v);
+}
 
 export interface WorkerConfig {
   databaseUrl: string;
   closeEveryMs: number;
   shutdownTimeoutMs: number;
+  /** Absolute; undefined: the worker writes no report files. */
+  reportDir: string | undefined;
 }
 
-export function loadWorkerConfig(source: Record<string, string | undefined>): WorkerConfig {
+export function loadWorkerConfig(source: Record<string, string | undefined>, cwd: string = process.cwd()): WorkerConfig {
   const env = readEnv(workerEnv, source);
-  return { databaseUrl: env.DATABASE_URL!, closeEveryMs: env.SEATDESK_CLOSE_EVERY_S, shutdownTimeoutMs: env.SEATDESK_SHUTDOWN_TIMEOUT_S };
+  return {
+    databaseUrl: env.DATABASE_URL!,
+    closeEveryMs: env.SEATDESK_CLOSE_EVERY_S,
+    shutdownTimeoutMs: env.SEATDESK_SHUTDOWN_TIMEOUT_S,
+    reportDir: reportDirOf(env.SEATDESK_REPORT_DIR, source.INIT_CWD ?? cwd),
+  };
 }

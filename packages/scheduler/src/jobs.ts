@@ -8,6 +8,8 @@ export interface JobOptions {
   accountId?: string;
   /** Set when the process is stopping: a job finishes the unit of work under way and returns. */
   signal?: AbortSignal;
+  /** Where the daily activity report files go (issue 15; SEATDESK_REPORT_DIR); unset: none are written. */
+  reportDir?: string | undefined;
 }
 
 /**

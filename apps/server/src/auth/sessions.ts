@@ -105,12 +105,16 @@ export async function findSessionInProfile(
       budget_cents: string | number | null;
       profile_created_at: string | Date;
       closed_through: string | null;
+      idle_warn_days: number | null;
+      idle_deactivate_days: number | null;
+      idle_expire_days: number | null;
     }
   >(
     db,
     "console_session_in_profile",
     sql`select ${sessionColumns}, p.id as profile_id, p.region, p.name as profile_name, p.overages_enabled, p.cancel_access, p.first_month,
-        p.default_cap_cc, p.budget_cents, p.created_at as profile_created_at, p.closed_through
+        p.default_cap_cc, p.budget_cents, p.created_at as profile_created_at, p.closed_through,
+        p.idle_warn_days, p.idle_deactivate_days, p.idle_expire_days
       from ${sessionFrom} left join profiles p on p.account_id = s.account_id and p.id = ${profileId}::uuid
       where s.token_hash = ${tokenHash}`,
   );
@@ -130,6 +134,9 @@ export async function findSessionInProfile(
       budgetCents: numberOf(row.budget_cents),
       createdAt: instantOf(row.profile_created_at)!,
       closedThrough: row.closed_through,
+      idleWarnDays: row.idle_warn_days,
+      idleDeactivateDays: row.idle_deactivate_days,
+      idleExpireDays: row.idle_expire_days,
     },
   };
 }

@@ -15,6 +15,7 @@ import { clientIpOf, overTls } from "./client";
 import { healthHandler } from "./health";
 import { setSecurityHeaders } from "./headers";
 import { leanHandler } from "./usage-adapter";
+import { reportsHandler } from "../reports/http";
 
 export const trpcPrefix = "/trpc/";
 /** tRPC batches larger than this are refused (400). */
@@ -99,11 +100,14 @@ export function createApp(deps: Deps, options: { staticDir?: string | undefined 
   const lean = leanHandler(deps, trpcPrefix, createContext, cookiesFor);
   const scim = scimHandler(deps);
   const health = healthHandler(deps);
+  const reports = reportsHandler(deps);
   return (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const api = url.pathname.startsWith(trpcPrefix) || url.pathname === scimPrefix || url.pathname.startsWith(`${scimPrefix}/`) || url.pathname === "/healthz" || url.pathname === "/readyz";
+    const api = url.pathname.startsWith(trpcPrefix) || url.pathname === scimPrefix || url.pathname.startsWith(`${scimPrefix}/`) || url.pathname === "/healthz" || url.pathname === "/readyz" || url.pathname.startsWith("/api/");
     setSecurityHeaders(req, res, { api, trustProxy });
     if (health(req, res, url)) return;
+    // Downloads for the console (issue 15: the activity report's CSV), with the cookie session.
+    if (reports(req, res, url)) return;
     // SCIM 2.0 for identity providers: bearer tokens, not cookies, so no cross-site rule applies.
     if (url.pathname === scimPrefix || url.pathname.startsWith(`${scimPrefix}/`)) return scim(req, res, url);
     if (url.pathname.startsWith(trpcPrefix)) {

@@ -65,7 +65,7 @@ export const clockRouter = router({
           totals.skipped += summary.skipped;
           totals.failed += summary.failed;
           // Then the scheduled jobs (reports, idle seats, forecasts, ...) at this step, as the worker runs them after each close.
-          const jobs = await runScheduledJobs(ctx.database.db, now, scheduledJobs, { catalog: ctx.catalog, accountId: ctx.accountId });
+          const jobs = await runScheduledJobs(ctx.database.db, now, scheduledJobs, { catalog: ctx.catalog, accountId: ctx.accountId, reportDir: ctx.reportDir });
           totals.failed += jobs.failed;
           // The embedded database runs on this thread: without a turn here, requests would wait for every month.
           await yieldToEventLoop();

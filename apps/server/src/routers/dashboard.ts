@@ -2,6 +2,7 @@ import { z } from "zod";
 import { periodOf } from "@seatdesk/domain";
 import { inSnapshot } from "../services/billing";
 import { activeUsersByDay, dashboardSummary } from "../services/dashboard";
+import { profileTrends } from "../services/trends";
 import { toWire } from "../wire";
 import { profileProcedure, router } from "../trpc/init";
 
@@ -23,5 +24,16 @@ export const dashboardRouter = router({
   activeUsersByDay: profileProcedure.input(z.object({ days: z.number().int().min(1).max(90).default(30) })).query(async ({ ctx, input }) => {
     const now = ctx.clock.now();
     return toWire(await activeUsersByDay(ctx.database.db, ctx.profile, now, input.days));
+  }),
+
+  /**
+   * Trends (issue 15): the last 12 months, the current one included, oldest first: seats Active in each month by
+   * the tier that set their fee (Active at the 1st / activated in the month), active users, credits used
+   * (included, overage, unbilled) and the invoice's money — the finalized invoice for a closed month, the
+   * running estimate's for a month not closed yet, zeros before the profile existed.
+   */
+  trends: profileProcedure.query(async ({ ctx }) => {
+    const now = ctx.clock.now();
+    return toWire(await inSnapshot(ctx.database.db, (tx) => profileTrends(tx, ctx.catalog, ctx.profile, now)));
   }),
 });

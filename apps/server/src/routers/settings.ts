@@ -4,6 +4,8 @@ import { z } from "zod";
 import { cancelAccessModes, firstMonthModes, overageSwitches as overageSwitchValues, type Cap, type OverageSwitch } from "@seatdesk/domain";
 import { capOverrides, directoryGroups, directoryUsers, overageSwitches, profiles, type Executor } from "@seatdesk/db";
 import { adminActor, recordAudit } from "../services/audit";
+import { idleSettingKeys, idleSettingsInput, idleSettingsOf, mergeIdleSettings } from "../services/idle";
+import { previewIdle } from "../services/idle-automation";
 import {
   capCenticredits,
   effectiveLimitsOf,
@@ -45,6 +47,7 @@ const updateInput = z.object({
     .max(maxBudgetCents, `at most ${maxBudgetCents} cents`)
     .nullable()
     .optional(),
+  ...idleSettingsInput.partial().shape,
 });
 
 const userOverrideInput = z.object({
@@ -57,7 +60,7 @@ const userOverrideInput = z.object({
 
 const groupOverrideInput = z.object({ groupId: z.uuid(), cap: overrideCap });
 
-const settingKeys = ["overagesEnabled", "cancelAccess", "firstMonth", "defaultCapCredits", "budgetCents"] as const satisfies readonly (keyof ProfileSettings)[];
+const settingKeys = ["overagesEnabled", "cancelAccess", "firstMonth", "defaultCapCredits", "budgetCents", ...idleSettingKeys] as const satisfies readonly (keyof ProfileSettings)[];
 
 function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
   return Object.fromEntries(keys.map((k) => [k, value[k]])) as Pick<T, K>;
@@ -120,6 +123,7 @@ export const settingsRouter = router({
     const now = ctx.clock.now();
     return ctx.database.db.transaction(async (tx) => {
       const before = settingsOf(await lockProfile(tx, ctx.accountId, ctx.profile.id));
+      const idle = mergeIdleSettings(before, input);
       const [row] = await tx
         .update(profiles)
         .set({
@@ -128,6 +132,7 @@ export const settingsRouter = router({
           firstMonth: input.firstMonth,
           defaultCapCc,
           budgetCents: input.budgetCents,
+          ...idle,
         })
         .where(and(eq(profiles.accountId, ctx.accountId), eq(profiles.id, ctx.profile.id)))
         .returning();
@@ -208,6 +213,16 @@ export const settingsRouter = router({
       }
       return { profileId: ctx.profile.id, groupId: input.groupId, cap: after };
     });
+  }),
+
+  /**
+   * What the idle-seat automation (issue 15) would do now if saved with these values, before saving: seats
+   * warned (with what their plans would save a month if deactivated), deactivated and saving, expired. The
+   * job asks the same domain decision (services/idle-automation.ts). Writes nothing.
+   */
+  previewIdle: profileProcedure.input(idleSettingsInput).query(async ({ ctx, input }) => {
+    const settings = idleSettingsOf(mergeIdleSettings(settingsOf(ctx.profile), input));
+    return { profileId: ctx.profile.id, ...(await previewIdle(ctx.database.db, ctx.catalog, ctx.accountId, ctx.profile.id, settings, ctx.clock.now())) };
   }),
 
   /** What the rules resolve for one user in this profile: may they run into overage, and up to which cap, set where. */

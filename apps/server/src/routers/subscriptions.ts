@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
-import { computeCharge, inForce, ledgerFor, periodOf, tierIds, type ChangeOutcome, type TierId } from "@seatdesk/domain";
+import { computeCharge, inForce, lastActiveFilterKinds, ledgerFor, maxActivityDays, periodOf, tierIds, type ChangeOutcome, type TierId } from "@seatdesk/domain";
 import { notices, subscriptions, userListStatuses } from "@seatdesk/db";
 import { adminActor, recordAudit, type AuditEntry } from "../services/audit";
 import { changedSomething } from "../services/directory";
@@ -11,7 +11,8 @@ import { previewTargets } from "../services/preview";
 import { reconcileUsers, toDomain, type UserChange } from "../services/reconcile";
 import { affectedUsers, currentAssignments, resolveTargets, targetsInput, targetsSchema, writeAssignments, type ResolvedTargets } from "../services/targets";
 import { decodeCursor } from "../services/cursor";
-import { countUsersTab, listUsersTab } from "../services/users-tab";
+import { countUsersTab, listUsersTab, type UsersTabFilters } from "../services/users-tab";
+import { decodeSortCursor, usersSorts } from "../services/users-sort";
 import type { Context } from "../trpc/context";
 import { profileAdminProcedure, profileProcedure, router } from "../trpc/init";
 import { toWire } from "../wire";
@@ -23,7 +24,8 @@ const pageInput = z.object({
   cursor: z.string().max(2000).nullish(),
   limit: z.number().int().min(1).max(200).default(usersPageSize),
 });
-/** The Users tab's filters, the same for its pages and its count. */
+const activityDays = z.number().int().min(1).max(maxActivityDays);
+/** The Users tab's filters: the one object its pages (usersListInput) and its count both take. */
 const usersFilterInput = z.object({
   search: pageInput.shape.search,
   status: z.enum(userListStatuses).optional(),
@@ -32,7 +34,42 @@ const usersFilterInput = z.object({
   overage: z.boolean().optional(),
   /** Only users with a change scheduled for the 1st. */
   scheduled: z.boolean().optional(),
+  /** Only current subscriptions last active before N days ago (idle), within the last N days, or never active. */
+  lastActive: z
+    .discriminatedUnion("kind", [
+      z.object({ kind: z.literal(lastActiveFilterKinds[0]), days: activityDays }),
+      z.object({ kind: z.literal(lastActiveFilterKinds[1]), days: activityDays }),
+      z.object({ kind: z.literal(lastActiveFilterKinds[2]) }),
+    ])
+    .optional(),
+  /** Only current subscriptions whose allowance runs out this month, by this month's forecast. */
+  runsOutThisMonth: z.boolean().optional(),
 });
+/** A page of the Users tab: its filters, a sort and direction, and the cursor the last page gave out. */
+const usersListInput = usersFilterInput.extend({
+  cursor: pageInput.shape.cursor,
+  limit: pageInput.shape.limit,
+  /** By name (the default), last active, or credits used this month. */
+  sort: z.enum(usersSorts).optional(),
+  /** "asc" (A to Z, least first; the default) or "desc". Users without a last active or credits come last either way. */
+  order: z.enum(["asc", "desc"]).optional(),
+});
+
+/** The filters as the service takes them, from either input. */
+function filtersOf(ctx: { accountId: string; profile: { id: string }; clock: { now(): Date } }, input: z.infer<typeof usersFilterInput>): UsersTabFilters {
+  return {
+    accountId: ctx.accountId,
+    profileId: ctx.profile.id,
+    search: input.search,
+    status: input.status,
+    tier: input.tier,
+    overage: input.overage,
+    scheduled: input.scheduled,
+    lastActive: input.lastActive,
+    runsOutThisMonth: input.runsOutThisMonth,
+    now: ctx.clock.now(),
+  };
+}
 const withTier = targetsSchema({ tier: z.enum(tierIds) });
 
 function cursorOf(cursor: string | null | undefined): [string, string] | null {
@@ -134,48 +171,28 @@ async function changeAssignments(
 
 export const subscriptionsRouter = router({
   /** The Users tab: one row per directory user, their subscription in this profile, where the tier comes from, this month's credits. */
-  list: profileProcedure
-    .input(
-      pageInput.extend({
-        ...usersFilterInput.shape,
-        /** Name order: "asc" (A to Z, the default) or "desc". */
-        order: z.enum(["asc", "desc"]).optional(),
-      }),
-    )
-    .query(({ ctx, input }) =>
-      // Already in wire form (instants as ISO strings): the hot read skips a JSON round trip.
-      listUsersTab(ctx.database.db, ctx.catalog, {
-        accountId: ctx.accountId,
-        profileId: ctx.profile.id,
-        search: input.search,
-        status: input.status,
-        tier: input.tier,
-        overage: input.overage,
-        scheduled: input.scheduled,
-        order: input.order,
-        after: cursorOf(input.cursor),
-        limit: input.limit,
-        now: ctx.clock.now(),
-        searchIndex: ctx.directorySearch,
-      }),
-    ),
+  list: profileProcedure.input(usersListInput).query(({ ctx, input }) => {
+    const sort = input.sort ?? "name";
+    const order = input.order ?? "asc";
+    const keyed = sort === "name" || !input.cursor ? null : decodeSortCursor(input.cursor, sort, order);
+    if (sort !== "name" && input.cursor && !keyed) throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor this list gave out for this sort and order" });
+    // Already in wire form (instants as ISO strings): the hot read skips a JSON round trip.
+    return listUsersTab(ctx.database.db, ctx.catalog, {
+      ...filtersOf(ctx, input),
+      sort,
+      order,
+      after: sort === "name" ? cursorOf(input.cursor) : null,
+      sortAfter: keyed,
+      limit: input.limit,
+      searchIndex: ctx.directorySearch,
+    });
+  }),
 
   /**
    * How many users the Users tab lists with these filters and search (every page together): a query of its
    * own, so the pages stay one keyset read each.
    */
-  count: profileProcedure.input(usersFilterInput).query(async ({ ctx, input }) => ({
-    count: await countUsersTab(ctx.database.db, {
-      accountId: ctx.accountId,
-      profileId: ctx.profile.id,
-      search: input.search,
-      status: input.status,
-      tier: input.tier,
-      overage: input.overage,
-      scheduled: input.scheduled,
-      now: ctx.clock.now(),
-    }),
-  })),
+  count: profileProcedure.input(usersFilterInput).query(async ({ ctx, input }) => ({ count: await countUsersTab(ctx.database.db, filtersOf(ctx, input)) })),
 
   /**
    * One user's page: their Users-tab row (tier and where it comes from, status, last active, this month's

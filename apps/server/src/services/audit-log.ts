@@ -1,4 +1,5 @@
 import { and, eq, sql, type Column, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { accounts, apiKeys, auditLog, consoleAdmins, directoryGroups, directoryUsers, profiles, scimTokens, type Executor } from "@seatdesk/db";
 import { decodeCursor, encodeCursor } from "./cursor";
 
@@ -21,6 +22,11 @@ export interface AuditRow {
   targetType: string;
   targetId: string | null;
   target: AuditTarget;
+  /**
+   * The group an entry about a user names in its before/after (`groupId`: a membership change that moved their
+   * subscription), with its current name; name null when the group was deleted since. Absent when none is named.
+   */
+  group?: { id: string; name: string | null };
   profileId: string | null;
   before: unknown;
   after: unknown;
@@ -50,6 +56,11 @@ const targetUuid = sql`(case when ${auditLog.targetId} ~* '^[0-9a-f]{8}-[0-9a-f]
 /** A lookup of one target type: always within the entry's own account, so another account's id never gives a name. */
 const targetIs = (type: string, table: { accountId: Column; id: Column }) =>
   and(sql`${auditLog.targetType} = ${type}`, eq(table.accountId, auditLog.accountId), eq(table.id, targetUuid));
+
+/** A group named by the entry's after (else before) `groupId`, read by its primary key like the targets. */
+const relatedGroup = alias(directoryGroups, "related_group");
+const relatedGroupId = sql<string | null>`coalesce(${auditLog.after} ->> 'groupId', ${auditLog.before} ->> 'groupId')`;
+const relatedGroupUuid = sql`(case when ${relatedGroupId} ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then (${relatedGroupId})::uuid end)`;
 
 /** The name an entry recorded of its own target, for a target deleted since. */
 function recordedName(before: unknown, after: unknown): string | null {
@@ -100,6 +111,8 @@ export async function listAudit(
       atText: sql<string>`${auditLog.at}::text`,
       targetName: sql<string | null>`coalesce(${directoryUsers.displayName}, ${directoryGroups.displayName}, ${consoleAdmins.name}, ${profiles.name}, ${apiKeys.name}, ${scimTokens.name}, ${accounts.name})`,
       targetDetail: sql<string | null>`coalesce(${directoryUsers.userName}, ${consoleAdmins.email}, ${profiles.region})`,
+      groupId: relatedGroupId,
+      groupName: relatedGroup.displayName,
     })
     .from(auditLog)
     .leftJoin(directoryUsers, targetIs("user", directoryUsers))
@@ -109,6 +122,7 @@ export async function listAudit(
     .leftJoin(apiKeys, targetIs("api-key", apiKeys))
     .leftJoin(scimTokens, targetIs("scim-token", scimTokens))
     .leftJoin(accounts, and(sql`${auditLog.targetType} = 'account'`, eq(accounts.id, auditLog.accountId), eq(accounts.id, targetUuid)))
+    .leftJoin(relatedGroup, and(eq(relatedGroup.accountId, auditLog.accountId), eq(relatedGroup.id, relatedGroupUuid)))
     .where(and(...conditions))
     // "nulls last" matches audit_log_at_idx (account_id, at desc nulls last, id): without it PostgreSQL cannot read
     // the index in order and sorts the whole account's log for every page. The id tie-break is a cheap incremental sort.
@@ -117,7 +131,7 @@ export async function listAudit(
   const shown = rows.slice(0, page.limit);
   const last = shown.at(-1);
   return {
-    entries: shown.map(({ row: r, targetName, targetDetail }) => ({
+    entries: shown.map(({ row: r, targetName, targetDetail, groupId, groupName }) => ({
       id: r.id,
       at: r.at,
       actor: { type: r.actorType, id: r.actorId, label: r.actorLabel },
@@ -125,6 +139,7 @@ export async function listAudit(
       targetType: r.targetType,
       targetId: r.targetId,
       target: targetOf(r.targetType, r.targetId, targetName, targetDetail, r.before, r.after),
+      ...(groupId ? { group: { id: groupId, name: groupName } } : {}),
       profileId: r.profileId,
       before: r.before,
       after: r.after,

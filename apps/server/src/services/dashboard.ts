@@ -1,5 +1,5 @@
 import { and, count, eq, sql } from "drizzle-orm";
-import { budgetStatus, nextPeriod, periodOf, subscriptionStatuses, type BudgetStatus, type Catalog, type Period, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
+import { budgetStatus, subscriptionStatuses, type BudgetStatus, type Catalog, type Period, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
 import { allowanceTier, inForceAt, rowsOf, subscriptionMonths, subscriptions, tierInForce, usageEvents, type Executor } from "@seatdesk/db";
 import { loadBudgetUsedCc } from "./billing";
 
@@ -99,7 +99,7 @@ export async function dashboardSummary(
     )
     .groupBy(sql`1`);
 
-  // usage_events_period_idx (account, profile, period, client) serves this grouping.
+  // A period is the range of instants it covers: usage_events_occurred_idx (account, profile, occurred_at) reads it.
   const clientRows = await db
     .select({
       client: usageEvents.client,
@@ -110,7 +110,13 @@ export async function dashboardSummary(
       usedCc: num(sql`coalesce(sum(${usageEvents.creditsCc}), 0)`),
     })
     .from(usageEvents)
-    .where(and(eq(usageEvents.accountId, profile.accountId), eq(usageEvents.profileId, profile.id), eq(usageEvents.period, period.id)))
+    .where(
+      and(
+        eq(usageEvents.accountId, profile.accountId),
+        eq(usageEvents.profileId, profile.id),
+        sql`${usageEvents.occurredAt} >= ${period.start.toISOString()}::timestamptz and ${usageEvents.occurredAt} < ${period.end.toISOString()}::timestamptz`,
+      ),
+    )
     .groupBy(usageEvents.client);
 
   const budgetUsedCc = await loadBudgetUsedCc(db, profile, period);
@@ -178,9 +184,7 @@ const isoDay = (instant: Date) => instant.toISOString().slice(0, 10);
 export async function activeUsersByDay(db: Executor, profile: { accountId: string; id: string }, now: Date, days: number): Promise<ActiveUsersByDay> {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const from = new Date(today - (days - 1) * dayMs);
-  // Usage events are keyed by period (usage_events_period_idx): name every period the window touches.
-  const periods: string[] = [];
-  for (let p = periodOf(from); p.start.getTime() <= now.getTime(); p = nextPeriod(p)) periods.push(p.id);
+  // usage_events_occurred_idx (account, profile, occurred_at) reads the window.
   const fromIso = from.toISOString();
   const toIso = now.toISOString();
   const result = await db.execute(sql`
@@ -189,7 +193,6 @@ export async function activeUsersByDay(db: Executor, profile: { accountId: strin
       select ${usageEvents.userId} as user_id, ${usageEvents.occurredAt} as at
       from ${usageEvents}
       where ${usageEvents.accountId} = ${profile.accountId} and ${usageEvents.profileId} = ${profile.id}
-        and ${usageEvents.period} in (${sql.join(periods.map((id) => sql`${id}`), sql`, `)})
         and ${usageEvents.occurredAt} >= ${fromIso}::timestamptz and ${usageEvents.occurredAt} <= ${toIso}::timestamptz
       union all
       select ${subscriptions.userId}, ${subscriptions.lastActiveAt}

@@ -31,6 +31,10 @@ export interface ProfileSettings {
   firstMonth: FirstMonthMode;
   defaultCapCredits: number | null;
   budgetCents: number | null;
+  /** Idle-seat automation (issue 15), in days; null: off. See services/idle.ts. */
+  idleWarnDays: number | null;
+  idleDeactivateDays: number | null;
+  idleExpireDays: number | null;
 }
 
 export const creditsOf = (cc: number): number => cc / centicreditsPerCredit;
@@ -60,6 +64,9 @@ export function settingsOf(p: ProfileRow): ProfileSettings {
     firstMonth: p.firstMonth,
     defaultCapCredits: p.defaultCapCc === null ? null : creditsOf(p.defaultCapCc),
     budgetCents: p.budgetCents,
+    idleWarnDays: p.idleWarnDays,
+    idleDeactivateDays: p.idleDeactivateDays,
+    idleExpireDays: p.idleExpireDays,
   };
 }
 

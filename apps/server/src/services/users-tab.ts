@@ -1,5 +1,18 @@
 import { sql, type SQL } from "drizzle-orm";
-import { allowanceOf, inForce, ledgerFor, periodOf, usedOf, type Catalog, type Period, type SubscriptionStatus, type TierId } from "@seatdesk/domain";
+import {
+  allowanceOf,
+  inForce,
+  lastActiveCutoff,
+  ledgerFor,
+  periodOf,
+  runsOutThisMonthDays,
+  usedOf,
+  type Catalog,
+  type LastActiveFilterKind,
+  type Period,
+  type SubscriptionStatus,
+  type TierId,
+} from "@seatdesk/domain";
 import {
   changeScheduledAt,
   ledgerOf,
@@ -15,6 +28,7 @@ import {
 } from "@seatdesk/db";
 import type { Wire } from "../wire";
 import { encodeCursor } from "./cursor";
+import { encodeSortCursor, type SortAfter, type UsersSort } from "./users-sort";
 import type { DirectorySearch } from "./directory-search";
 
 
@@ -40,6 +54,12 @@ export interface UsersTabRow {
   source: { direct: TierId | null; groups: { groupId: string; displayName: string; tier: TierId }[] };
   /** This month's credits, in centicredits; null without a current subscription. */
   usage: { allowanceCc: number; usedCc: number; includedCc: number; overageCc: number; unbilledCc: number } | null;
+  /**
+   * This month's forecast as the daily forecast job last wrote it (issue 15, Forecasts): the burn rate and the
+   * UTC days ("YYYY-MM-DD") the allowance runs out and access would stop, with the limit that stops it.
+   * null without a current subscription or without a forecast for this month.
+   */
+  forecast: { burnCcPerDay: number; allowanceRunsOutOn: string | null; accessStopsOn: string | null; stopReason: "allowance" | "cap" | "budget" | null } | null;
 }
 
 export interface UsersTabPage {
@@ -63,6 +83,12 @@ type PageRow = MaybeRawSubscriptionRow &
     email: string;
     active: boolean;
     has_ledger: boolean;
+    /** The sort key of a keyed sort as text (an instant with its offset, or a whole number); null: none. */
+    sort_key?: string | null;
+    f_burn: string | number | null;
+    f_runs_out: string | null;
+    f_stops: string | null;
+    f_reason: "allowance" | "cap" | "budget" | null;
     /** json: postgres.js and PGlite parse it; a string is parsed here. */
     covers: Cover[] | string;
   };
@@ -96,6 +122,10 @@ export interface UsersTabFilters {
   overage?: boolean | undefined;
   /** Only users with a change scheduled for the 1st (true). */
   scheduled?: boolean | undefined;
+  /** Only current subscriptions last active before / within N days, or never active (issue 15, Idle seats). */
+  lastActive?: { kind: LastActiveFilterKind; days?: number | undefined } | undefined;
+  /** Only current subscriptions whose allowance runs out within this period, by this month's forecast. */
+  runsOutThisMonth?: boolean | undefined;
   now: Date;
 }
 
@@ -119,7 +149,33 @@ function filtersOf(params: UsersTabFilters): SQL[] {
       and m.period = ${periodOf(params.now).id} and m.user_id = directory_users.id and m.overage_cc > 0)`);
   }
   if (params.scheduled) filters.push(changeScheduledAt(params.now));
+  if (params.lastActive) {
+    // A seat's activity: only current subscriptions (an ended one is not a seat). The cutoff and which side of
+    // it is idle are the domain's (lastActiveCutoff, matchesLastActive; the API tests compare the two).
+    const subscribed = userListStatusFilter("subscribed", params.now);
+    const { kind, days } = params.lastActive;
+    if (kind === "never") filters.push(sql`${subscribed} and subscriptions.last_active_at is null`);
+    else {
+      const cutoff = lastActiveCutoff(params.now, days ?? Number.NaN).toISOString();
+      filters.push(kind === "idle" ? sql`${subscribed} and subscriptions.last_active_at <= ${cutoff}::timestamptz` : sql`${subscribed} and subscriptions.last_active_at > ${cutoff}::timestamptz`);
+    }
+  }
+  if (params.runsOutThisMonth) {
+    // The forecast job wrote the run-out day (a plain column of the domain's decision): a forecast of this
+    // period has a run-out day only when it falls within the period (schema/forecasts.ts), so "runs out this
+    // month" is this period's forecast with a run-out day. No range on the day: with the bounds as parameters
+    // a generic plan guesses the range rare, walks seat_forecasts_runs_out_idx and sorts every match by name
+    // (bench:console: 160 ms against 3 ms); this way each row is one primary-key probe.
+    filters.push(sql`${userListStatusFilter("subscribed", params.now)} and exists (select 1 from seat_forecasts f where f.account_id = directory_users.account_id
+      and f.profile_id = ${params.profileId}::uuid and f.user_id = directory_users.id and f.period = ${runsOutThisMonthDays(params.now).period}
+      and f.allowance_runs_out_on is not null)`);
+  }
   return filters;
+}
+
+/** The part of a prepared statement's name that says which filters are set (each set filter changes its text). */
+function filtersShape(params: UsersTabFilters): string {
+  return [params.status ?? "", params.tier ? "tier" : "", params.overage ? "over" : "", params.scheduled ? "sched" : "", params.lastActive?.kind ?? "", params.runsOutThisMonth ? "runs" : ""].join(".");
 }
 
 /**
@@ -132,7 +188,7 @@ export async function countUsersTab(db: Executor, params: UsersTabFilters): Prom
   const filters = filtersOf(params);
   if (search) filters.push(searchMatches(`%${likeEscape(search)}%`));
   const join = filters.length > (search ? 1 : 0) ? subscriptionJoin(params.profileId) : sql``;
-  const shape = [params.status ?? "", params.tier ? "tier" : "", search ? "like" : "", params.overage ? "over" : "", params.scheduled ? "sched" : ""].join(".");
+  const shape = [filtersShape(params), search ? "like" : ""].join(".");
   const [row] = await runPrepared<{ n: string | number }>(
     db,
     `users_tab_count.${shape}`,
@@ -157,8 +213,12 @@ export async function listUsersTab(
   db: Executor,
   catalog: Catalog,
   params: UsersTabFilters & {
-    /** Name order, A to Z (default) or Z to A. */
+    /** Name order, A to Z (default) or Z to A; with another sort, that key's order (see users-sort.ts). */
     order?: "asc" | "desc" | undefined;
+    /** By name (default), last active, or credits used this month. */
+    sort?: UsersSort | undefined;
+    /** The cursor of a keyed sort (last active, credits used); `after` is the name sort's. */
+    sortAfter?: SortAfter | null;
     /** One user's row only (the user's page). */
     userId?: string | undefined;
     after?: [string, string] | null;
@@ -181,15 +241,21 @@ export async function listUsersTab(
   if (params.userId) filters.push(sql`directory_users.id = ${params.userId}::uuid`);
   const extra = filters.length ? sql`and ${sql.join(filters, sql` and `)}` : sql``;
   const subJoin = subscriptionJoin(params.profileId);
-  const ledgerJoin = sql`left join subscription_months on subscription_months.account_id = directory_users.account_id
+  // This month's ledger and this month's forecast (a forecast of an earlier month is not shown).
+  const ledgerOnly = sql`left join subscription_months on subscription_months.account_id = directory_users.account_id
     and subscription_months.profile_id = ${params.profileId}::uuid and subscription_months.period = ${period.id}
     and subscription_months.user_id = directory_users.id`;
+  const forecastJoin = sql`left join seat_forecasts on seat_forecasts.account_id = directory_users.account_id
+    and seat_forecasts.profile_id = ${params.profileId}::uuid and seat_forecasts.user_id = directory_users.id and seat_forecasts.period = ${period.id}`;
+  const ledgerJoin = sql`${ledgerOnly} ${forecastJoin}`;
   // Each row's covering assignments (direct, and each subscribed group with its name), in the same statement.
   const columns = sql`directory_users.id, directory_users.display_name, directory_users.email, directory_users.active,
     subscriptions.tier, subscriptions.status, subscriptions.scheduled_tier, subscriptions.scheduled_at,
     subscriptions.access_ends_at, subscriptions.activated_at, subscriptions.last_active_at,
     subscription_months.user_id is not null as has_ledger, subscription_months.fee_tier, subscription_months.active_at_start,
     subscription_months.first_activated_at, subscription_months.first_month_prorated, subscription_months.included_cc, subscription_months.overage_cc, subscription_months.unbilled_cc,
+    seat_forecasts.burn_cc_per_day as f_burn, seat_forecasts.allowance_runs_out_on::text as f_runs_out, seat_forecasts.access_stops_on::text as f_stops,
+    seat_forecasts.stop_reason as f_reason,
     (select coalesce(json_agg(json_build_object('tier', c.tier, 'groupId', c.group_id, 'groupName', c.group_name)), '[]') from (
       select a.tier, null::uuid as group_id, null::text as group_name from assignments a
       where a.account_id = directory_users.account_id and a.profile_id = ${params.profileId}::uuid and a.user_id = directory_users.id
@@ -200,7 +266,32 @@ export async function listUsersTab(
       where gm.account_id = directory_users.account_id and gm.user_id = directory_users.id
     ) c) as covers`;
 
-  const shape = [params.status ?? "", params.tier ? "tier" : "", shortSearch ? "like" : "", params.overage ? "over" : "", params.scheduled ? "sched" : "", params.userId ? "user" : "", desc ? "desc" : "", after ? "" : "first"].join(".");
+  if (params.sort && params.sort !== "name") {
+    // A keyed sort: a search is one more filter on the walk (the trigram strategies below serve name order).
+    if (search) filters.push(searchMatches(pattern));
+    const keyed = await keyedRows(db, params.sort, desc, params.sortAfter ?? null, {
+      accountId: params.accountId,
+      profileId: params.profileId,
+      periodId: period.id,
+      want,
+      filters,
+      shape: [filtersShape(params), search ? "like" : "", params.userId ? "user" : ""].join("."),
+      ledgerOnly,
+      forecastJoin,
+      subJoin,
+      columns,
+      keyNullImpossible: params.sort === "lastActive" ? params.lastActive !== undefined && params.lastActive.kind !== "never" : Boolean(params.overage),
+      keyValueImpossible: params.sort === "lastActive" && params.lastActive?.kind === "never",
+    });
+    const page = keyed.slice(0, params.limit).map((row) => toRow(row, catalog, period, params.now));
+    const lastRow = keyed[params.limit - 1];
+    return {
+      rows: page,
+      nextCursor: keyed.length > params.limit && lastRow ? encodeSortCursor(params.sort, desc ? "desc" : "asc", lastRow.sort_key ?? null, lastRow.id) : null,
+    };
+  }
+
+  const shape = [filtersShape(params), shortSearch ? "like" : "", params.userId ? "user" : "", desc ? "desc" : "", after ? "" : "first"].join(".");
   const from = (table: SQL) => (after ? sql`and (${table}.display_name, ${table}.id) ${keyset.cmp} (${after[0]}::text, ${after[1]}::uuid)` : sql``);
   // A plain search (no other filter) goes through the in-memory index when there is one that can answer.
   const plainSearch = search.length > 0 && !params.status && !params.tier && !params.overage && !params.scheduled && !params.userId;
@@ -281,12 +372,17 @@ function toRow(row: PageRow, catalog: Catalog, period: Period, now: Date): Wire<
     scheduledTier: current?.scheduledTier ?? null,
     scheduledAt: current?.scheduledAt?.toISOString() ?? null,
     accessEndsAt: current?.accessEndsAt?.toISOString() ?? null,
+    // Also for an ended subscription (history): the Users tab sorts by it, so the row shows what it is sorted by.
     lastActiveAt: current?.lastActiveAt?.toISOString() ?? null,
     ended: stored && !current && stored.accessEndsAt ? { tier: stored.tier, at: stored.accessEndsAt.toISOString() } : null,
     source: {
       direct: covers.find((c) => c.groupId === null)?.tier ?? null,
       groups: covers.flatMap((c) => (c.groupId ? [{ groupId: c.groupId, displayName: c.groupName ?? "", tier: c.tier }] : [])),
     },
+    forecast:
+      current && row.f_burn !== null && row.f_burn !== undefined
+        ? { burnCcPerDay: Number(row.f_burn), allowanceRunsOutOn: row.f_runs_out, accessStopsOn: row.f_stops, stopReason: row.f_reason }
+        : null,
     usage:
       current && ledger
         ? {
@@ -357,4 +453,83 @@ function searchStatement(p: {
     select ${p.columns} from found
     join directory_users on directory_users.account_id = ${p.accountId}::uuid and directory_users.id = found.id ${p.subJoin} ${p.ledgerJoin}
     order by directory_users.display_name ${p.keyset.dir}, directory_users.id ${p.keyset.dir} limit ${limitOf(p.want)}`;
+}
+
+/**
+ * One page of a keyed sort (users-sort.ts): first the users who have a key, walked in (key, user id) order on
+ * the key's index (subscriptions_last_active_idx, subscription_months_used_idx) and joined to their directory
+ * row; when those run out before the page is full, the users without a key, walked in id order on the
+ * directory's primary key. Each part is one prepared statement; a page needs the second only where the
+ * first part ends. A filter that no keyed (or no key-less) user can pass skips that part, so it is never
+ * walked to its end for nothing.
+ */
+async function keyedRows(
+  db: Executor,
+  sort: Exclude<UsersSort, "name">,
+  desc: boolean,
+  after: SortAfter | null,
+  p: {
+    accountId: string;
+    profileId: string;
+    periodId: string;
+    want: number;
+    filters: SQL[];
+    shape: string;
+    ledgerOnly: SQL;
+    forecastJoin: SQL;
+    subJoin: SQL;
+    columns: SQL;
+    keyNullImpossible: boolean;
+    keyValueImpossible: boolean;
+  },
+): Promise<PageRow[]> {
+  const dir = sql.raw(desc ? "desc" : "asc");
+  const cmp = sql.raw(desc ? "<" : ">");
+  const extra = p.filters.length ? sql`and ${sql.join(p.filters, sql` and `)}` : sql``;
+  const name = `users_tab_${sort}.${p.shape}.${desc ? "desc" : "asc"}`;
+  const rows: PageRow[] = [];
+  // The key, its cast, the table that holds it and how that table joins the directory row.
+  const key =
+    sort === "lastActive"
+      ? { expr: sql`subscriptions.last_active_at`, text: sql`subscriptions.last_active_at::text`, cast: sql.raw("timestamptz"), id: sql`subscriptions.user_id` }
+      : {
+          expr: sql`(subscription_months.included_cc + subscription_months.overage_cc + subscription_months.unbilled_cc)`,
+          text: sql`(subscription_months.included_cc + subscription_months.overage_cc + subscription_months.unbilled_cc)::text`,
+          cast: sql.raw("bigint"),
+          id: sql`subscription_months.user_id`,
+        };
+  if (!p.keyValueImpossible && (after === null || after.key !== null)) {
+    const from =
+      sort === "lastActive"
+        ? sql`subscriptions join directory_users on directory_users.account_id = subscriptions.account_id and directory_users.id = subscriptions.user_id
+            ${p.ledgerOnly} ${p.forecastJoin}
+            where subscriptions.account_id = ${p.accountId}::uuid and subscriptions.profile_id = ${p.profileId}::uuid and subscriptions.last_active_at is not null`
+        : sql`subscription_months join directory_users on directory_users.account_id = subscription_months.account_id and directory_users.id = subscription_months.user_id
+            ${p.subJoin} ${p.forecastJoin}
+            where subscription_months.account_id = ${p.accountId}::uuid and subscription_months.profile_id = ${p.profileId}::uuid and subscription_months.period = ${p.periodId}`;
+    const cursor = after?.key != null ? sql`and (${key.expr}, ${key.id}) ${cmp} (${after.key}::${key.cast}, ${after.id}::uuid)` : sql``;
+    rows.push(
+      ...(await runPrepared<PageRow>(
+        db,
+        `${name}.keyed.${after ? "" : "first"}.${p.want}`,
+        sql`select ${p.columns}, ${key.text} as sort_key from ${from}
+          and directory_users.deleted_at is null ${cursor} ${extra}
+          order by ${key.expr} ${dir}, ${key.id} ${dir} limit ${limitOf(p.want)}`,
+      )),
+    );
+  }
+  if (rows.length < p.want && !p.keyNullImpossible) {
+    const none = sort === "lastActive" ? sql`subscriptions.last_active_at is null` : sql`subscription_months.user_id is null`;
+    const cursor = after?.key === null ? sql`and directory_users.id ${cmp} ${after.id}::uuid` : sql``;
+    rows.push(
+      ...(await runPrepared<PageRow>(
+        db,
+        `${name}.none.${after?.key === null ? "" : "first"}.${p.want}`,
+        sql`select ${p.columns}, null::text as sort_key from directory_users ${p.subJoin} ${p.ledgerOnly} ${p.forecastJoin}
+          where directory_users.account_id = ${p.accountId}::uuid and directory_users.deleted_at is null and ${none} ${cursor} ${extra}
+          order by directory_users.id ${dir} limit ${limitOf(p.want)}`,
+      )),
+    );
+  }
+  return rows;
 }

@@ -28,6 +28,8 @@ export interface Deps {
   trustProxy?: boolean;
   /** How long a console session lives: idle (since its last request) and absolute (since sign-in). Defaults in auth/sessions.ts. */
   sessionPolicy?: { idleMs: number; absoluteMs: number };
+  /** Where the scheduled jobs write the daily activity report files (issue 15); unset: none are written. */
+  reportDir?: string | undefined;
   /** Sign-in throttling limits, each defaulting to auth/throttle.ts's defaultSignInLimits. */
   signInLimits?: Partial<SignInLimits>;
 }

@@ -6,11 +6,12 @@ import { CatalogProvider } from "../features/catalog/useCatalog";
 import { Logo } from "../features/session/SignInPage";
 import { useSignOut } from "../features/session/use-session";
 import { UsersPage } from "../features/users/UsersPage";
+import { WebhooksNotice } from "../features/webhooks/WebhooksNotice";
 import { errorMessage } from "../lib/errors";
 import { PageHeader } from "./PageHeader";
 import { useSearchParam } from "../lib/use-search-param";
 import type { ProfilePageProps } from "./page-props";
-import { AdminsPage, AuditPage, BillingPage, CoveragePage, OverviewPage, pageIdOf, pages, SettingsPage, UserPage, type PageId } from "./pages";
+import { AdminsPage, AuditPage, BillingPage, CoveragePage, OverviewPage, pageIdOf, ReportsPage, pages, RightSizingPage, SettingsPage, UserPage, WebhooksPage, type PageId } from "./pages";
 import { useTRPC, type Me } from "./trpc";
 
 /** An address within the console: this page, keeping the region (and only the parameters the page needs). */
@@ -94,9 +95,10 @@ export function Shell({ me }: { me: Me }) {
           ))}
         </nav>
         <main id="main" className="content" tabIndex={-1}>
-          {page === "admins" ? (
+          {page !== "webhooks" && <WebhooksNotice onOpen={() => go("webhooks")} />}
+          {page === "admins" || page === "webhooks" ? (
             <Suspense fallback={<PageLoading />}>
-              <AdminsPage me={me} />
+              {page === "admins" ? <AdminsPage me={me} /> : <WebhooksPage me={me} />}
             </Suspense>
           ) : (
             <ProfileArea region={region} page={page} me={me} go={go} onSwitchRegion={setRegion} />
@@ -192,6 +194,8 @@ function ProfileArea({ region, page, me, go, onSwitchRegion }: { region: string;
         {page === "user" && <UserPage key={profile.id} {...props} />}
         {page === "overview" && <OverviewPage key={profile.id} {...props} />}
         {page === "coverage" && <CoveragePage key={profile.id} {...props} />}
+        {page === "reports" && <ReportsPage key={profile.id} {...props} />}
+        {page === "rightsizing" && <RightSizingPage key={profile.id} {...props} />}
         {page === "billing" && <BillingPage key={profile.id} {...props} />}
         {page === "settings" && <SettingsPage key={profile.id} {...props} />}
         {page === "audit" && <AuditPage key={profile.id} {...props} />}

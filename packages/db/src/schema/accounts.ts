@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, foreignKey, index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, foreignKey, index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { accountId, createdAt, instant, newId } from "./columns";
 import { adminRoleEnum, cancelAccessEnum, firstMonthEnum } from "./enums";
 
@@ -59,10 +59,20 @@ export const profiles = pgTable(
     createdAt: createdAt(),
     /** The last period the month close has finalized ("YYYY-MM"); null: none yet. */
     closedThrough: text(),
+    /** Idle-seat automation (issue 15; packages/domain idle/settings.ts): days idle before a warning; null: off. */
+    idleWarnDays: integer(),
+    /** Days after the warning before a still-idle seat's plan is deactivated; null: never (needs idleWarnDays). */
+    idleDeactivateDays: integer(),
+    /** Days a Pending seat may stay never activated before it expires; null: never. */
+    idleExpireDays: integer(),
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.id] }),
     uniqueIndex("profiles_account_region_uq").on(t.accountId, t.region),
     check("profiles_limits_nonnegative", sql`coalesce(${t.defaultCapCc}, 0) >= 0 and coalesce(${t.budgetCents}, 0) >= 0`),
+    check(
+      "profiles_idle_days_range",
+      sql`coalesce(${t.idleWarnDays}, 1) between 1 and 365 and coalesce(${t.idleDeactivateDays}, 1) between 1 and 365 and coalesce(${t.idleExpireDays}, 1) between 1 and 365 and (${t.idleDeactivateDays} is null or ${t.idleWarnDays} is not null)`,
+    ),
   ],
 );

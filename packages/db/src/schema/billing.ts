@@ -35,6 +35,8 @@ export const subscriptionMonths = pgTable(
     periodCheck("subscription_months_period_format", t.period),
     foreignKey({ columns: [t.accountId, t.profileId], foreignColumns: [profiles.accountId, profiles.id] }),
     foreignKey({ columns: [t.accountId, t.userId], foreignColumns: [directoryUsers.accountId, directoryUsers.id] }),
+    /** The Users tab's sort by credits used this month (issue 15), keyset-paged by user id. */
+    index("subscription_months_used_idx").on(t.accountId, t.profileId, t.period, sql`(${t.includedCc} + ${t.overageCc} + ${t.unbilledCc})`, t.userId),
   ],
 );
 

@@ -8,3 +8,6 @@ export * from "./billing";
 export * from "./usage";
 export * from "./keys";
 export * from "./rate-limits";
+export * from "./webhooks";
+export * from "./forecasts";
+export * from "./reports";

@@ -48,6 +48,8 @@ export const subscriptions = pgTable(
   (t) => [
     primaryKey({ columns: [t.accountId, t.profileId, t.userId] }),
     index("subscriptions_status_idx").on(t.accountId, t.profileId, t.status),
+    /** The Users tab's sort by last active and its idle / never-active filters (issue 15), keyset-paged by user id. */
+    index("subscriptions_last_active_idx").on(t.accountId, t.profileId, t.lastActiveAt, t.userId),
     foreignKey({ columns: [t.accountId, t.profileId], foreignColumns: [profiles.accountId, profiles.id] }),
     foreignKey({ columns: [t.accountId, t.userId], foreignColumns: [directoryUsers.accountId, directoryUsers.id] }),
   ],

@@ -26,7 +26,8 @@ export const usageEvents = pgTable(
   (t) => [
     primaryKey({ columns: [t.accountId, t.profileId, t.id] }),
     uniqueIndex("usage_events_key_uq").on(t.accountId, t.profileId, t.idempotencyKey),
-    index("usage_events_period_idx").on(t.accountId, t.profileId, t.period, t.client),
+    // The activity report reads one profile's day through it (migration 0012).
+    index("usage_events_occurred_idx").on(t.accountId, t.profileId, t.occurredAt),
     foreignKey({ columns: [t.accountId, t.profileId], foreignColumns: [profiles.accountId, profiles.id] }),
     foreignKey({ columns: [t.accountId, t.userId], foreignColumns: [directoryUsers.accountId, directoryUsers.id] }),
   ],

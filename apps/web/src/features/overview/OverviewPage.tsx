@@ -9,6 +9,8 @@ import { useTierName } from "../catalog/useCatalog";
 import { ActiveUsersChart, CreditsByClientChart, CreditsByTierChart, SubscriptionsChart } from "./charts";
 import { creditNumber, formatCount, formatPercent, monthOf, periodName } from "./format";
 import type { DashboardSummary } from "./types";
+import { TrendsSection } from "./Trends";
+import { ProfileForecastPanel } from "../forecast/ProfileForecastPanel";
 
 /**
  * Subscriptions overview (issue 7; DESIGN.md §4 "dashboard"): how many people hold which tier and in which
@@ -58,6 +60,8 @@ export function OverviewPage({ profile, canEdit, go }: ProfilePageProps) {
             </Panel>
           </div>
           <OveragePanel profileId={profile.id} data={data} canEdit={canEdit} go={go} />
+          <ProfileForecastPanel profileId={profile.id} go={go} />
+          <TrendsSection profileId={profile.id} />
         </div>
       )}
     </>

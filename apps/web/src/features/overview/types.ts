@@ -7,3 +7,6 @@ type Api = inferRouterClient<AppRouter>;
 export type DashboardSummary = Awaited<ReturnType<Api["dashboard"]["summary"]["query"]>>;
 /** dashboard.activeUsersByDay as it arrives. */
 export type ActiveUsersSeries = Awaited<ReturnType<Api["dashboard"]["activeUsersByDay"]["query"]>>;
+/** dashboard.trends as it arrives: the last 12 months, oldest first. */
+export type Trends = Awaited<ReturnType<Api["dashboard"]["trends"]["query"]>>;
+export type TrendMonth = Trends["months"][number];

@@ -5,6 +5,7 @@ import type { ProfilePageProps } from "../../app/page-props";
 import { useTRPC } from "../../app/trpc";
 import { errorMessage } from "../../lib/errors";
 import { ApiKeysSection } from "./ApiKeysSection";
+import { IdleSection } from "./IdleSection";
 import { LimitsSection } from "./LimitsSection";
 import { OverageSection } from "./OverageSection";
 import { GroupOverridesSection, UserOverridesSection } from "./OverridesSection";
@@ -64,6 +65,7 @@ export function SettingsPage({ profile, me, canEdit }: ProfilePageProps) {
           <GroupOverridesSection settings={settings.data} canEdit={canEdit} onNotice={setNotice} />
           <UserOverridesSection settings={settings.data} canEdit={canEdit} onNotice={setNotice} />
           <RulesSection settings={settings.data} canEdit={canEdit} />
+          <IdleSection settings={settings.data} canEdit={canEdit} />
           <ApiKeysSection profileId={profile.id} canEdit={canEdit} onNotice={setNotice} />
           <ScimSection isOwner={me.role === "owner"} canEdit={canEdit} onNotice={setNotice} />
         </div>

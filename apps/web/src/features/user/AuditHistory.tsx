@@ -2,10 +2,32 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "../../app/trpc";
 import { errorMessage } from "../../lib/errors";
 import { formatUtc } from "../../lib/format";
+import type { Catalog } from "@seatdesk/domain";
 import { useCatalog } from "../catalog/useCatalog";
+import { actionLabel } from "../audit/actions";
+import { diffValues } from "../audit/diff";
+import { formatValue } from "../audit/format";
+import type { AuditEntry } from "../audit/types";
 import { describeAudit } from "./user-format";
 
 const pageSize = 20;
+
+/**
+ * One entry in the page's words. Entries the user page knows are described by describeAudit; any other is named
+ * by the Audit log's action label, and its change listed field by field with the Audit log's formatting, never as
+ * raw JSON. A group the entry names (a membership change) is shown by its name, as the Audit log shows targets.
+ */
+function describeEntry(catalog: Catalog, entry: AuditEntry): { what: string; group: string | null; before: string | null; after: string | null } {
+  const group = entry.group ? (entry.group.name ?? "a deleted group") : null;
+  const d = describeAudit(catalog, entry.action, entry.before, entry.after);
+  if (d.what !== entry.action) return { ...d, group };
+  const changes = diffValues(entry.before, entry.after).filter((c) => c.path !== "groupId");
+  const side = (pick: "before" | "after") => {
+    const shown = changes.filter((c) => c[pick] !== undefined).map((c) => `${c.path}: ${formatValue(catalog, c.path, c[pick])}`);
+    return shown.length > 0 ? shown.join(" · ") : null;
+  };
+  return { what: actionLabel(entry.action) ?? entry.action, group, before: side("before"), after: side("after") };
+}
 
 /**
  * Every audited change to this user in this profile, newest first: their assignment, the subscription
@@ -74,7 +96,7 @@ export function AuditHistory({ profileId, userId }: { profileId: string; userId:
                 </tr>
               )}
               {entries.map((entry) => {
-                const d = describeAudit(catalog, entry.action, entry.before, entry.after);
+                const d = describeEntry(catalog, entry);
                 return (
                   <tr key={entry.id}>
                     <td className="cell-date">
@@ -84,7 +106,10 @@ export function AuditHistory({ profileId, userId }: { profileId: string; userId:
                       {entry.actor.label}
                       {entry.actor.type !== "admin" && <span className="note">{entry.actor.type === "system" ? "automatic" : entry.actor.type}</span>}
                     </td>
-                    <td>{d.what}</td>
+                    <td>
+                      {d.what}
+                      {d.group !== null && <span className="note user-audit-group">Group: {d.group}</span>}
+                    </td>
                     <td>
                       {d.before === null && d.after === null ? (
                         <span className="blank">

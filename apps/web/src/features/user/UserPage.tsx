@@ -13,6 +13,7 @@ import { AuditHistory } from "./AuditHistory";
 import { BillSummary } from "./BillSummary";
 import { CreditsBar } from "./CreditsBar";
 import { NoticeList } from "./NoticeList";
+import { ForecastCard } from "../forecast/ForecastCard";
 import type { UserRow } from "./types";
 import { formatDayUtc, formatPeriod, periodEndIso } from "./user-format";
 
@@ -209,6 +210,7 @@ function UserDetails({ profileId, userId, back }: { profileId: string; userId: s
         </section>
       </div>
 
+      <ForecastCard profileId={profileId} userId={userId} />
       <NoticeList notices={notices} />
       <AuditHistory profileId={profileId} userId={userId} />
     </>

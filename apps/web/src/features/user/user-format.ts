@@ -59,6 +59,16 @@ export function describeNotice(catalog: Catalog, kind: string): { title: string;
         body: "No more overage is accepted for them this month: paid features are blocked until the 1st or until the cap is raised.",
         tone: "warn",
       };
+    case "budget-reached":
+      return {
+        title: "Used the last of the profile's overage budget",
+        body: "Their usage took the profile's monthly overage to its budget: no more overage is accepted for anyone in the profile this month.",
+        tone: "warn",
+      };
+    case "access-ended":
+      return { title: "Access ended", body: "Their subscription's access ended with the month; it stays in the history.", tone: "info" };
+    case "idle-warning":
+      return { title: "Warned as idle", body: "", tone: "warn" };
     case "allowance-reset":
       return { title: "Allowance reset for the new month", body: "", tone: "info" };
     default:

@@ -1,14 +1,14 @@
 import type { TierId } from "@seatdesk/domain";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent, type SyntheticEvent } from "react";
-import { useTRPC } from "../../app/trpc";
+import { useTRPC, type SubscribeResult } from "../../app/trpc";
 import { DialogButtons } from "../../components/DialogButtons";
 import { errorMessage } from "../../lib/errors";
-import { plural } from "../../lib/format";
 import { firstTier } from "../catalog/catalog";
 import { useCatalog, useTierName } from "../catalog/useCatalog";
 import { PlanPreview } from "./PlanPreview";
 import { selectedNames, type Targets } from "./SubscribeDialog";
+import { describeResults } from "./tiers";
 import { TierChoice } from "./TierChoice";
 
 interface Props {
@@ -39,14 +39,11 @@ export function ChangeDialog({ profileId, targets, mode, onClose, onDone }: Prop
   const chosen = mode === "change" ? tier : null;
   const preview = useQuery(trpc.subscriptions.previewChange.queryOptions({ profileId, ...ids, tier: chosen }));
 
-  const done = async (results: { outcome: { kind: string } }[]) => {
+  // The notice says what the server answered per person (a downgrade on the 1st, a group that keeps someone
+  // at a higher tier), never more than the preview did.
+  const done = async (results: SubscribeResult["results"]) => {
     await queryClient.invalidateQueries(trpc.subscriptions.pathFilter());
-    const changed = results.filter((r) => r.outcome.kind !== "unchanged" && r.outcome.kind !== "none").length;
-    onDone(
-      mode === "change"
-        ? `Changed the plan of ${plural(changed, "user")} to ${tierName(tier)}.`
-        : `Deactivated the plan of ${plural(targets.kind === "users" ? targets.users.length : targets.groups.length, targets.kind === "users" ? "user" : "group")}.`,
-    );
+    onDone(describeResults(results, mode === "change" ? tier : null, tierName, targets.kind === "users" ? "user" : "member"));
   };
   const change = useMutation(trpc.subscriptions.changePlan.mutationOptions({ onSuccess: (r) => done(r.results) }));
   const deactivate = useMutation(trpc.subscriptions.unsubscribe.mutationOptions({ onSuccess: (r) => done(r.results) }));

@@ -9,6 +9,7 @@ import { RowActions, type PlanAction } from "./RowActions";
 import { SubscribeDialog } from "./SubscribeDialog";
 import { useTierName } from "../catalog/useCatalog";
 import { describeResults } from "./tiers";
+import "./users.css";
 import { Blank, SkeletonRows } from "./UsersTable";
 
 interface GroupRow {
@@ -107,7 +108,7 @@ export function GroupsTab({ profileId, canEdit, onNotice }: { profileId: string;
           </button>
         </div>
       )}
-      <div className="table-wrap">
+      <div className="table-wrap groups-table-wrap">
         <table className="data-table" aria-busy={list.isFetching}>
           <caption className="visually-hidden">Groups</caption>
           <thead>
@@ -165,7 +166,7 @@ export function GroupsTab({ profileId, canEdit, onNotice }: { profileId: string;
           profileId={profileId}
           targets={{ kind: "groups", groups: dialog.groups }}
           onClose={() => setDialog(null)}
-          onSubscribed={(result, t) => finish(describeResults(result.results, tierName(t)).replace(/^Subscribed (\d[\d,]*) users? to/, (_m, n) => `Subscribed ${n === "1" ? "1 member" : `${n} members`} to`))}
+          onSubscribed={(result, t) => finish(describeResults(result.results, t, tierName, "member"))}
         />
       )}
       {(dialog?.action === "change" || dialog?.action === "deactivate") && (

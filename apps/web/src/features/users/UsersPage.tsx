@@ -1,6 +1,7 @@
 import { useId, useState, type KeyboardEvent } from "react";
 import { PageHeader } from "../../app/PageHeader";
 import { useSearchParam } from "../../lib/use-search-param";
+import { IdleSeatsTab } from "../idle/IdleSeatsTab";
 import { GroupsTab } from "./GroupsTab";
 import { UsersTab } from "./UsersTab";
 
@@ -15,20 +16,22 @@ interface Props {
 const tabs = [
   { id: "users", label: "Users" },
   { id: "groups", label: "Groups" },
+  { id: "idle", label: "Idle seats" },
 ] as const;
 
 /** "Users & Groups": the directory's people and groups with their subscriptions in this profile. */
 export function UsersPage({ profile, canEdit, go }: Props) {
   const base = useId();
   const [tabParam, setTab] = useSearchParam("tab");
-  const tab = tabParam === "groups" ? "groups" : "users";
+  const tab = tabs.find((t) => t.id === tabParam)?.id ?? "users";
   const [notice, setNotice] = useState<string | null>(null);
 
   // Arrow keys move between tabs (WAI-ARIA tabs pattern).
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
     e.preventDefault();
-    const next = tab === "users" ? "groups" : "users";
+    const at = tabs.findIndex((t) => t.id === tab);
+    const next = tabs[(at + (e.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length]!.id;
     setTab(next === "users" ? null : next);
     document.getElementById(`${base}-tab-${next}`)?.focus();
   };
@@ -69,6 +72,8 @@ export function UsersPage({ profile, canEdit, go }: Props) {
       <div role="tabpanel" id={`${base}-panel`} aria-labelledby={`${base}-tab-${tab}`}>
         {tab === "users" ? (
           <UsersTab profileId={profile.id} canEdit={canEdit} onNotice={setNotice} onOpen={(userId) => go("user", { user: userId })} />
+        ) : tab === "idle" ? (
+          <IdleSeatsTab profileId={profile.id} onOpen={(userId) => go("user", { user: userId })} />
         ) : (
           <GroupsTab profileId={profile.id} canEdit={canEdit} onNotice={setNotice} />
         )}

@@ -10,7 +10,7 @@ import type { PlanAction } from "./RowActions";
 import { SubscribeDialog } from "./SubscribeDialog";
 import { useCatalog, useTierName } from "../catalog/useCatalog";
 import { describeResults } from "./tiers";
-import { UsersTable } from "./UsersTable";
+import { UsersTable, type UsersSort } from "./UsersTable";
 
 /** Rows asked for at a time; the table shows only those in view. */
 const pageSize = 100;
@@ -23,6 +23,18 @@ const statusOptions = [
   { value: "unsubscribed", label: "Not subscribed" },
 ] as const;
 type StatusFilter = (typeof statusOptions)[number]["value"];
+
+/** The activity filter (issue 15, idle seats): the value is the API's `lastActive` input. */
+const activityOptions = [
+  { value: "", label: "Any activity", filter: undefined },
+  { value: "idle:7", label: "Idle 7+ days", filter: { kind: "idle", days: 7 } },
+  { value: "idle:30", label: "Idle 30+ days", filter: { kind: "idle", days: 30 } },
+  { value: "idle:90", label: "Idle 90+ days", filter: { kind: "idle", days: 90 } },
+  { value: "within:7", label: "Active in the last 7 days", filter: { kind: "within", days: 7 } },
+  { value: "within:30", label: "Active in the last 30 days", filter: { kind: "within", days: 30 } },
+  { value: "never", label: "Never active", filter: { kind: "never" } },
+] as const;
+type ActivityFilter = (typeof activityOptions)[number]["value"];
 
 type Dialog = { action: PlanAction; users: UsersTabRow[] } | null;
 
@@ -38,7 +50,14 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
   const [tier, setTier] = useState<TierId | "">("");
   const [overage, setOverage] = useState(false);
   const [scheduled, setScheduled] = useState(false);
-  const [order, setOrder] = useState<"asc" | "desc">("asc");
+  const [activity, setActivity] = useState<ActivityFilter>("");
+  const [runsOut, setRunsOut] = useState(false);
+  const [{ sort, order }, setSorting] = useState<{ sort: UsersSort; order: "asc" | "desc" }>({ sort: "name", order: "asc" });
+  // The same column again turns the order around; another column starts with its usual order (names A to Z,
+  // the most recent or the most credits first).
+  const onSort = (by: UsersSort) =>
+    setSorting((now) => (now.sort === by ? { sort: by, order: now.order === "asc" ? "desc" : "asc" } : { sort: by, order: by === "name" ? "asc" : "desc" }));
+  const lastActive = activityOptions.find((o) => o.value === activity)?.filter;
 
   const filters = {
     profileId,
@@ -47,8 +66,10 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
     ...(tier ? { tier } : {}),
     ...(overage ? { overage } : {}),
     ...(scheduled ? { scheduled } : {}),
+    ...(lastActive ? { lastActive } : {}),
+    ...(runsOut ? { runsOutThisMonth: true } : {}),
   };
-  const input = { ...filters, limit: pageSize, ...(order === "desc" ? { order } : {}) };
+  const input = { ...filters, limit: pageSize, ...(sort !== "name" ? { sort } : {}), ...(order === "desc" ? { order } : {}) };
   const list = useInfiniteQuery(
     trpc.subscriptions.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined, placeholderData: keepPreviousData }),
   );
@@ -92,7 +113,7 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
 
   const chosen = [...selected.values()];
   const subscribed = chosen.filter((u) => u.status === "active" || u.status === "pending");
-  const filtered = Boolean(search || status || tier || overage || scheduled);
+  const filtered = Boolean(search || status || tier || overage || scheduled || activity || runsOut);
 
   return (
     <section className="panel" aria-labelledby={headingId}>
@@ -169,6 +190,19 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
         <label className="filter filter-check">
           <input type="checkbox" checked={scheduled} onChange={(e) => setScheduled(e.target.checked)} /> Scheduled change
         </label>
+        <label className="filter">
+          <span className="visually-hidden">Last active</span>
+          <select aria-label="Last active" value={activity} onChange={(e) => setActivity(e.target.value as ActivityFilter)}>
+            {activityOptions.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="filter filter-check">
+          <input type="checkbox" checked={runsOut} onChange={(e) => setRunsOut(e.target.checked)} /> Runs out this month
+        </label>
         {/* "Showing 100 of 240 users" while more can be loaded by scrolling, "240 users" once all are. */}
         <span className="loaded-count muted" aria-live="polite">
           {total !== undefined && list.data && hasNextPage && <span className="shown-count">Showing {rows.length.toLocaleString("en-US")} of </span>}
@@ -199,8 +233,9 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
         selected={selected}
         onToggle={toggle}
         onToggleLoaded={toggleLoaded}
+        sort={sort}
         order={order}
-        onOrder={setOrder}
+        onSort={onSort}
         canEdit={canEdit}
         onAction={(row, action) => open(action, [row])}
         onOpen={(row) => onOpen(row.userId)}
@@ -211,7 +246,7 @@ export function UsersTab({ profileId, canEdit, onNotice, onOpen }: { profileId: 
           profileId={profileId}
           targets={{ kind: "users", users: dialog.users }}
           onClose={() => setDialog(null)}
-          onSubscribed={(result, t) => finish(describeResults(result.results, tierName(t)))}
+          onSubscribed={(result, t) => finish(describeResults(result.results, t, tierName))}
         />
       )}
       {(dialog?.action === "change" || dialog?.action === "deactivate") && (

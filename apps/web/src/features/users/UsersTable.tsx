@@ -4,6 +4,8 @@ import type { UsersTabRow } from "../../app/trpc";
 import { formatCredits, formatDay, formatUtc } from "../../lib/format";
 import { RowActions, type PlanAction } from "./RowActions";
 import { StatusBadge } from "./StatusBadge";
+import { useFitToViewport } from "./fit-viewport";
+import "./users.css";
 import { useTierName } from "../catalog/useCatalog";
 
 interface Props {
@@ -17,8 +19,11 @@ interface Props {
   selected: ReadonlyMap<string, UsersTabRow>;
   onToggle: (row: UsersTabRow, on: boolean) => void;
   onToggleLoaded: (on: boolean) => void;
+  /** The column the list is sorted by, and which way (the server sorts; see subscriptions.list). */
+  sort: UsersSort;
   order: "asc" | "desc";
-  onOrder: (order: "asc" | "desc") => void;
+  /** A sortable header was clicked: the same column again turns the order around. */
+  onSort: (sort: UsersSort) => void;
   canEdit: boolean;
   onAction: (row: UsersTabRow, action: PlanAction) => void;
   onOpen: (row: UsersTabRow) => void;
@@ -26,7 +31,9 @@ interface Props {
   resetKey: string;
 }
 
-const columnCount = 8;
+export type UsersSort = "name" | "lastActive" | "creditsUsed";
+
+const columnCount = 9;
 const rowHeight = 52;
 
 /**
@@ -35,8 +42,12 @@ const rowHeight = 52;
  */
 export function UsersTable(props: Props) {
   const tierName = useTierName();
-  const { rows, loading, busy, hasMore, loadMore, selected, onToggle, onToggleLoaded, order, onOrder, canEdit } = props;
+  const { rows, loading, busy, hasMore, loadMore, selected, onToggle, onToggleLoaded, sort, order, onSort, canEdit } = props;
+  const sortHeader = (by: UsersSort, label: string, words: { asc: string; desc: string }) => (
+    <SortHeader by={by} label={label} words={words} active={sort === by} order={order} onSort={onSort} />
+  );
   const scroller = useRef<HTMLDivElement>(null);
+  useFitToViewport(scroller);
   const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => rowHeight, overscan: 12 });
   const items = virtual.getVirtualItems();
   useEffect(() => {
@@ -70,6 +81,7 @@ export function UsersTable(props: Props) {
           <col className="col-scheduled" />
           <col className="col-credits" />
           <col className="col-active" />
+          <col className="col-forecast" />
           <col className="col-actions" />
         </colgroup>
         <thead>
@@ -84,17 +96,13 @@ export function UsersTable(props: Props) {
                 onChange={(e) => onToggleLoaded(e.target.checked)}
               />
             </th>
-            <th scope="col" aria-sort={order === "asc" ? "ascending" : "descending"}>
-              <button type="button" className="sort-button" onClick={() => onOrder(order === "asc" ? "desc" : "asc")}>
-                Name <span aria-hidden="true">{order === "asc" ? "↑" : "↓"}</span>
-                <span className="visually-hidden">{order === "asc" ? ", A to Z; sort Z to A" : ", Z to A; sort A to Z"}</span>
-              </button>
-            </th>
+            {sortHeader("name", "Name", { asc: "A to Z", desc: "Z to A" })}
             <th scope="col">Tier</th>
             <th scope="col">Status</th>
             <th scope="col">Scheduled change</th>
-            <th scope="col">Credits this month</th>
-            <th scope="col">Last active</th>
+            {sortHeader("creditsUsed", "Credits this month", { asc: "least first", desc: "most first" })}
+            {sortHeader("lastActive", "Last active", { asc: "longest ago first", desc: "most recent first" })}
+            <th scope="col">Forecast</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -181,6 +189,9 @@ export function UsersTable(props: Props) {
                     <Blank label="Never" />
                   )}
                 </td>
+                <td className="cell-forecast">
+                  <Forecast forecast={row.forecast} />
+                </td>
                 <td className="cell-actions">{canEdit && <RowActions name={row.displayName} actions={actions} onAction={(a) => props.onAction(row, a)} />}</td>
               </tr>
             );
@@ -198,6 +209,47 @@ export function UsersTable(props: Props) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * A sortable column's header: the button says the order now and what a click does. The server decides the
+ * order; users without a value (never active, no credits this month) come last either way.
+ */
+function SortHeader(p: { by: UsersSort; label: string; words: { asc: string; desc: string }; active: boolean; order: "asc" | "desc"; onSort: (by: UsersSort) => void }) {
+  const next = p.active ? (p.order === "asc" ? "desc" : "asc") : p.by === "name" ? "asc" : "desc";
+  return (
+    <th scope="col" aria-sort={p.active ? (p.order === "asc" ? "ascending" : "descending") : undefined}>
+      <button type="button" className={`sort-button${p.active ? " sorted" : ""}`} onClick={() => p.onSort(p.by)} data-sort={p.by}>
+        {p.label} <span aria-hidden="true">{p.active ? (p.order === "asc" ? "↑" : "↓") : "↕"}</span>
+        <span className="visually-hidden">
+          {p.active ? `, sorted ${p.words[p.order]}; ` : ", "}sort {p.words[next]}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+/**
+ * This month's forecast as the server's forecast job wrote it: the day the allowance runs out and, when a
+ * limit would block the user, that day and the limit. Only the server's days are shown; nothing is computed.
+ */
+function Forecast({ forecast }: { forecast: UsersTabRow["forecast"] }) {
+  if (!forecast || (!forecast.allowanceRunsOutOn && !forecast.accessStopsOn)) return <Blank label="No run-out this month" />;
+  const blocked = forecast.accessStopsOn && forecast.stopReason;
+  // When the allowance itself is what blocks them (overage off), one line says both.
+  if (blocked && forecast.stopReason === "allowance" && forecast.accessStopsOn === forecast.allowanceRunsOutOn) {
+    return <span className="forecast forecast-blocked">blocked {formatDay(forecast.accessStopsOn!)} (allowance)</span>;
+  }
+  return (
+    <>
+      {forecast.allowanceRunsOutOn && <span className="forecast">runs out {formatDay(forecast.allowanceRunsOutOn)}</span>}
+      {blocked && (
+        <span className="note forecast-blocked">
+          blocked {formatDay(forecast.accessStopsOn!)} ({forecast.stopReason})
+        </span>
+      )}
+    </>
   );
 }
 

@@ -1,6 +1,6 @@
 import type { SubscriptionStatus } from "@seatdesk/domain";
 import type { SubscribeResult } from "../../app/trpc";
-import { formatUtc, plural, statusLabels } from "../../lib/format";
+import { formatDay, plural, statusLabels } from "../../lib/format";
 
 export const notSubscribedLabel = "Not subscribed";
 
@@ -8,40 +8,75 @@ export function statusLabel(status: SubscriptionStatus | null): string {
   return status ? statusLabels[status] : notSubscribedLabel;
 }
 
-/** What the server did, in one or two sentences: "Subscribed 3 users to Pro+." (`name`: the tier's name in the catalog). */
-export function describeResults(results: SubscribeResult["results"], name: string): string {
-  let done = 0;
-  let unchanged = 0;
-  let inactive = 0;
-  const scheduled = new Map<string, number>();
-  for (const { outcome } of results) {
-    switch (outcome.kind) {
+type Result = SubscribeResult["results"][number];
+
+/**
+ * What the server did, in a sentence per kind of outcome, from its answer per user (never from what was
+ * asked): a downgrade is "on Feb 1", not "changed"; a user a group keeps at a higher tier is told so; who
+ * was left as they were is counted apart. `requested` is the tier asked for (null: Deactivate plan); `noun`
+ * names the people ("user", or "member" on the Groups tab).
+ */
+export function describeResults(results: readonly Result[], requested: string | null, tierName: (id: string) => string, noun = "user"): string {
+  const groups = new Map<string, { order: number; count: number; text: (n: string) => string }>();
+  const add = (order: number, key: string, text: (n: string) => string) => {
+    const g = groups.get(key) ?? { order, count: 0, text };
+    g.count++;
+    groups.set(key, g);
+  };
+  const people = (n: number) => plural(n, noun);
+  const byGroup = (r: Result) => r.coveredBy.some((c) => c.groupId !== null);
+  for (const r of results) {
+    const o = r.outcome;
+    switch (o.kind) {
       case "subscribed":
+        add(0, `sub:${o.tier}`, (n) => `Subscribed ${n} to ${tierName(o.tier)}. Pending until first use: nothing charged yet.`);
+        break;
       case "restored":
-      case "changed-now":
+        add(1, `restored:${o.tier}`, (n) => `Restored ${n} to ${tierName(o.tier)}.`);
+        break;
       case "upgraded":
+        add(2, `up:${o.to}`, (n) => `Upgraded ${n} to ${tierName(o.to)} now.`);
+        break;
+      case "changed-now":
+        add(3, `now:${o.to}`, (n) => `Changed ${n} to ${tierName(o.to)} now (Pending: nothing charged yet).`);
+        break;
       case "scheduled-change-cleared":
-        done++;
+        add(4, `cleared:${o.tier}`, (n) => `${n} stay on ${tierName(o.tier)}: the scheduled downgrade is cleared.`);
         break;
-      case "downgrade-scheduled":
-        scheduled.set(outcome.at, (scheduled.get(outcome.at) ?? 0) + 1);
+      case "downgrade-scheduled": {
+        const at = formatDay(o.at);
+        if (requested === null) add(5, `stay-down:${o.to}:${at}`, (n) => `${n} stay subscribed through a group: ${tierName(o.to)} from ${at}.`);
+        else if (o.to !== requested) add(5, `kept-down:${o.to}:${at}`, (n) => `${n} move down to ${tierName(o.to)} on ${at}, not ${tierName(requested)}: a group keeps them at ${tierName(o.to)}.`);
+        else add(5, `down:${o.to}:${at}`, (n) => `${n} move down to ${tierName(o.to)} on ${at}; until then nothing changes.`);
         break;
-      case "unchanged":
-        unchanged++;
+      }
+      case "canceled": {
+        const at = formatDay(o.accessEndsAt);
+        add(6, `cancel:${at}`, (n) => `Deactivated the plan of ${n}: access until ${at}; this month stays charged.`);
         break;
-      case "none":
-        inactive++;
+      }
+      case "access-ended":
+        add(6, "ended", (n) => `Access ended for ${n}.`);
         break;
       case "removed":
-      case "canceled":
-        // Not an answer subscribing gives; counted nowhere rather than misdescribed.
+        add(7, "removed", (n) => `Removed the Pending subscription of ${n}; nothing was charged.`);
+        break;
+      case "unchanged":
+        if (requested === null || (byGroup(r) && o.tier !== requested)) add(8, `kept:${o.tier}`, (n) => `${n} keep ${tierName(o.tier)} through a group: no change.`);
+        else add(9, `same:${o.tier}`, (n) => `${n} already had ${tierName(o.tier)}: no change.`);
+        break;
+      case "none":
+        add(
+          10,
+          "none",
+          requested === null ? (n) => `${n} had no plan here: no change.` : (n) => `${n} inactive in the directory or without a plan here: not changed.`,
+        );
         break;
     }
   }
-  const parts: string[] = [];
-  if (done > 0) parts.push(`Subscribed ${plural(done, "user")} to ${name}.`);
-  for (const [at, count] of scheduled) parts.push(`${plural(count, "user")} will move down to ${name} on ${formatUtc(at)}.`);
-  if (unchanged > 0) parts.push(`${plural(unchanged, "user")} already had ${name} or a higher tier: no change.`);
-  if (inactive > 0) parts.push(`${plural(inactive, "user")} inactive in the directory ${inactive === 1 ? "was" : "were"} not subscribed.`);
-  return parts.join(" ") || "Nothing changed.";
+  const sentences = [...groups.values()].sort((a, b) => a.order - b.order).map((g) => g.text(people(g.count)));
+  // A sentence that starts with the count reads "1 user stays", "2 users stay": the verb follows the count.
+  return sentences.map((s) => s.replace(/^(1 \S+) (stay|move|keep|had|already had)\b/, (_m, who: string, verb: string) => `${who} ${singular(verb)}`)).join(" ") || "Nothing changed.";
 }
+
+const singular = (verb: string) => ({ stay: "stays", move: "moves", keep: "keeps", had: "had", "already had": "already had" })[verb] ?? verb;

@@ -1,0 +1,2 @@
+CREATE INDEX "subscriptions_last_active_idx" ON "subscriptions" USING btree ("account_id","profile_id","last_active_at","user_id");--> statement-breakpoint
+CREATE INDEX "subscription_months_used_idx" ON "subscription_months" USING btree ("account_id","profile_id","period",("included_cc" + "overage_cc" + "unbilled_cc"),"user_id");

@@ -1,0 +1,5 @@
+export * from "./columns";
+export * from "./days";
+export * from "./row";
+export * from "./csv";
+export * from "./files";

@@ -1,0 +1,3 @@
+export * from "./events";
+export * from "./delivery";
+export * from "./endpoint-url";
