@@ -60,18 +60,6 @@ const searchShare = Math.min(0.7, Math.max(0, Number(process.env.BENCH_SEARCH_SH
 /** 25% of requests are pages of a filtered or sorted view (idle, never active, runs out this month, the sorts). */
 const viewShare = Math.min(0.7 - searchShare, Math.max(0, Number(process.env.BENCH_VIEW_SHARE ?? 0.25)));
 
-/**
- * The indexes the Users tab's sorts walk (issue 15). The migrations are expected to carry them; a bench on a
- * schema without them creates them (and says so), so the figures are those of the indexed schema.
- */
-const sortIndexes = [
-  ["subscriptions_last_active_idx", "create index if not exists subscriptions_last_active_idx on subscriptions (account_id, profile_id, last_active_at, user_id)"],
-  [
-    "subscription_months_used_idx",
-    "create index if not exists subscription_months_used_idx on subscription_months (account_id, profile_id, period, (included_cc + overage_cc + unbilled_cc), user_id)",
-  ],
-] as const;
-
 const firstNames = [
   "Aaliyah", "Aarav", "Abigail", "Adrian", "Aisha", "Akira", "Alejandro", "Alexander", "Alice", "Amara", "Amelia", "Ana", "Andrei", "Anna", "Arjun", "Ava",
   "Beatriz", "Benjamin", "Bilal", "Camila", "Carlos", "Charlotte", "Chen", "Chloe", "Daniel", "David", "Diego", "Dmitri", "Elena", "Elijah", "Emily", "Emma",
@@ -179,13 +167,6 @@ async function seed(database: Database, raw: postgres.Sql, password: string) {
       case when status <> 'pending' and h % 3 = 0 then 'allowance' end
     from (select account_id, profile_id, user_id, status, hashtext(user_id::text || 'forecast') & 2147483647 as h from subscriptions
       where account_id = ${accountId}::uuid and profile_id = ${profileId}::uuid) as s`);
-  for (const [name, ddl] of sortIndexes) {
-    const [found] = await raw<{ n: number }[]>`select count(*)::int as n from pg_indexes where indexname = ${name}`;
-    if (!found?.n) {
-      await raw.unsafe(ddl);
-      say(`  index ${name} is not in the migrations yet: created for this run`);
-    }
-  }
   await db.execute(sql`analyze`);
 
   const [counts] = await raw<{ users: number; subscribed: number; active: number }[]>`

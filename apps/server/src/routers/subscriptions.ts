@@ -3,13 +3,13 @@ import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { computeCharge, inForce, lastActiveFilterKinds, ledgerFor, maxActivityDays, periodOf, tierIds, type ChangeOutcome, type TierId } from "@seatdesk/domain";
 import { notices, subscriptions, userListStatuses } from "@seatdesk/db";
-import { adminActor, recordAudit, type AuditEntry } from "../services/audit";
-import { changedSomething } from "../services/directory";
+import { applyAssignments } from "../services/assign";
+import { adminActor } from "../services/audit";
 import { listGroupsTab } from "../services/groups-tab";
 import { loadLedgers } from "../services/ledgers";
 import { previewTargets } from "../services/preview";
-import { reconcileUsers, toDomain, type UserChange } from "../services/reconcile";
-import { affectedUsers, currentAssignments, resolveTargets, targetsInput, targetsSchema, writeAssignments, type ResolvedTargets } from "../services/targets";
+import { toDomain, type UserChange } from "../services/reconcile";
+import { resolveTargets, targetsInput, targetsSchema, type ResolvedTargets } from "../services/targets";
 import { decodeCursor } from "../services/cursor";
 import { countUsersTab, listUsersTab, type UsersTabFilters } from "../services/users-tab";
 import { decodeSortCursor, usersSorts } from "../services/users-sort";
@@ -115,30 +115,8 @@ async function changeAssignments(
   const { accountId, profile } = ctx;
   return ctx.database.db.transaction(async (tx) => {
     const resolved = await resolveTargets(tx, accountId, targets);
-    const before = await currentAssignments(tx, accountId, profile.id, resolved);
-    guard?.(resolved, before);
-    await writeAssignments(tx, accountId, profile.id, resolved, tier, now);
-    const changes = await reconcileUsers(tx, ctx.catalog, profile, affectedUsers(resolved), now);
+    const { changes } = await applyAssignments(tx, ctx.catalog, profile, resolved, tier, { action, by: adminActor(ctx.session) }, now, guard && ((before) => guard(resolved, before)));
     const byUser = new Map(changes.map((c) => [c.userId, c]));
-
-    // A change that changes nothing writes no audit entry (DESIGN.md §2 edge case 15): an assignment is
-    // audited only when its tier moved, a subscription only when the domain's outcome says it changed.
-    const entries: AuditEntry[] = [
-      ...[...resolved.userIds.map((id) => ["user", id] as const), ...resolved.groupIds.map((id) => ["group", id] as const)]
-        .filter(([, id]) => (before.get(id) ?? null) !== tier)
-        .map(([type, id]) => ({
-          profileId: profile.id,
-          action: `assignment.${action}`,
-          targetType: type,
-          targetId: id,
-          before: { tier: before.get(id) ?? null },
-          after: { tier },
-        })),
-      ...changes
-        .filter((c) => c.after !== c.before && changedSomething(c))
-        .map((c) => ({ profileId: profile.id, action: "subscription.changed", targetType: "user", targetId: c.userId, before: c.before, after: c.after })),
-    ];
-    await recordAudit(tx, accountId, adminActor(ctx.session), entries, now);
 
     const userResult = (c: UserChange) => {
       const sub = c.after ? inForce(c.after, now) : null;

@@ -2,11 +2,10 @@ import { and, eq, isNotNull, or } from "drizzle-orm";
 import { deactivationSavingCents, idleAutomationOn, idlePlanTotals, periodOf, type Catalog, type IdleSettings } from "@seatdesk/domain";
 import { notices, profiles, type Db, type Executor } from "@seatdesk/db";
 import type { ScheduledJob } from "@seatdesk/scheduler";
-import { recordAudit, type Actor, type AuditEntry } from "./audit";
-import { changedSomething } from "./directory";
+import { applyAssignments } from "./assign";
+import { recordAudit, type Actor } from "./audit";
 import { decideProfile, describeIdleSettings, idleSettingsOf, idleWarningKind } from "./idle";
-import { reconcileUsers } from "./reconcile";
-import { currentAssignments, writeAssignments, type ResolvedTargets } from "./targets";
+import type { ResolvedTargets } from "./targets";
 
 const actor = (what: string): Actor => ({ type: "system", id: null, label: `idle-seat automation (${what})` });
 
@@ -27,26 +26,15 @@ export async function previewIdle(db: Executor, catalog: Catalog, accountId: str
 }
 
 /**
- * Removes the direct assignment of these users as the console's "Deactivate plan" does (subscriptions.unsubscribe:
- * writeAssignments then reconcileUsers): an Active seat is Canceled by the profile's cancelAccess, a Pending one
+ * Removes the direct assignment of these users as the console's "Deactivate plan" does (subscriptions.unsubscribe,
+ * through applyAssignments): an Active seat is Canceled by the profile's cancelAccess, a Pending one
  * removed, and a user a group still covers keeps the group's tier (DESIGN.md §2 edge case 2). Audited like the
  * console's change, by the automation.
  */
 async function unassign(tx: Executor, catalog: Catalog, profile: { accountId: string; id: string }, userIds: string[], by: Actor, extra: Record<string, unknown>, now: Date) {
   if (userIds.length === 0) return 0;
   const resolved: ResolvedTargets = { userIds, groupIds: [], names: new Map(), members: new Map() };
-  const before = await currentAssignments(tx, profile.accountId, profile.id, resolved);
-  await writeAssignments(tx, profile.accountId, profile.id, resolved, null, now);
-  const changes = await reconcileUsers(tx, catalog, profile, userIds, now);
-  const entries: AuditEntry[] = [
-    ...userIds
-      .filter((id) => before.has(id))
-      .map((id) => ({ profileId: profile.id, action: "assignment.unsubscribe", targetType: "user", targetId: id, before: { tier: before.get(id) }, after: { tier: null, ...extra } })),
-    ...changes
-      .filter((c) => c.after !== c.before && changedSomething(c))
-      .map((c) => ({ profileId: profile.id, action: "subscription.changed", targetType: "user", targetId: c.userId, before: c.before, after: c.after })),
-  ];
-  await recordAudit(tx, profile.accountId, by, entries, now);
+  const { before } = await applyAssignments(tx, catalog, profile, resolved, null, { action: "unsubscribe", by, extra }, now);
   return before.size;
 }
 
