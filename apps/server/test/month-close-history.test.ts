@@ -83,6 +83,11 @@ describe("an ended subscription after the month close (edge case 13)", () => {
       .where(and(eq(auditLog.accountId, t.accountId), eq(auditLog.action, "period.close")))
       .orderBy(desc(auditLog.at));
     expect(februaryClose!.after).toMatchObject({ period: "2026-02", subscriptionsEnded: 0 });
+    // The leaver's page has one "access ended" notice, of the month their access ended in; the stayer none.
+    const endedNotices = async (userId: string) =>
+      (await viewer.subscriptions.user({ profileId: t.profileId, userId })).notices.filter((n) => n.kind === "access-ended").map((n) => n.period);
+    expect(await endedNotices(leaver)).toEqual(["2026-01"]);
+    expect(await endedNotices(stayer)).toEqual([]);
 
     // Subscribed again in March: a new Pending subscription over the history row, gone from the ended filter.
     const again = await owner.subscriptions.subscribe({ profileId: t.profileId, userIds: [leaver], tier: "pro" });

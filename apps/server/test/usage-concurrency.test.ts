@@ -435,5 +435,11 @@ describe(`usage concurrency on ${expectedKind}`, () => {
       overage += ledger.overage;
     }
     expect(overage).toBe(profileOverage);
+    // Exactly one event used the budget's last room: one "budget reached" notice in the profile, naming its user.
+    const reached = rowsOf<{ user_id: string }>(
+      await h.database.db.execute(sql`select user_id from notices where account_id = ${t2.accountId}::uuid and profile_id = ${t2.profileId}::uuid and kind = 'budget-reached'`),
+    );
+    expect(reached).toHaveLength(1);
+    expect(t2.userIds).toContain(reached[0]!.user_id);
   });
 });

@@ -97,12 +97,19 @@ export async function closeBatch(db: Db, catalog: Catalog, refs: readonly Profil
     // The transitions that fell due at the period's end, written down (inForce already applies them to reads).
     const downgrades = countBy(rowsOf<{ profile_id: string }>(await tx.execute(writeDownScheduledChanges(scope, next.start, now))));
     failpoint("close.after-downgrades");
-    // Subscriptions whose access ended in the month: counted for the audit, kept as history (edge case 13).
+    // Subscriptions whose access ended in the month: kept as history (edge case 13), counted for the audit,
+    // and each user's "access ended" notice of the closed period written (once: a re-run conflicts).
     const ended = new Map(
       rowsOf<{ profile_id: string; n: number | string }>(
         await tx.execute(sql`
-          select profile_id, count(*) as n from subscriptions
-          where ${scope} and ${endedWithin(period.start, next.start, subscriptionColumns(""))} group by profile_id`),
+          with e as (
+            select account_id, profile_id, user_id from subscriptions
+            where ${scope} and ${endedWithin(period.start, next.start, subscriptionColumns(""))}),
+          nt as (
+            insert into notices (account_id, profile_id, user_id, period, kind, created_at)
+            select account_id, profile_id, user_id, ${period.id}, 'access-ended', ${now.toISOString()}::timestamptz from e
+            on conflict do nothing)
+          select profile_id, count(*) as n from e group by profile_id`),
       ).map((r) => [r.profile_id, Number(r.n)]),
     );
 

@@ -115,4 +115,24 @@ describe("recordUsage (DESIGN.md §2, Usage)", () => {
     const off = recordUsage({ catalog, firstMonth: "full", stored: active, ledger: ledgerAt(100_000), creditsCc: 300, occurredAt: now, limits: limits({ allowed: false }) });
     expect(off.accepted && off.notices).toEqual([]);
   });
+
+  it("notices: the event whose overage uses the last of the profile's budget reaches it, once", () => {
+    // A budget of $10 at 4 cents a credit is 25,000 cc of overage for the whole profile.
+    const budget = (profileOverageCc: number) => limits({ budgetCents: 1_000, profileOverageCc });
+    const exactly = recordUsage({ catalog, firstMonth: "full", stored: active, ledger: ledgerAt(100_000, 10), creditsCc: 100, occurredAt: now, limits: budget(24_900) });
+    expect(exactly.accepted && [exactly.split, exactly.notices]).toEqual([{ includedCc: 0, overageCc: 100, unbilledCc: 0, stoppedBy: null }, ["budget-reached"]]);
+    const stopped = recordUsage({ catalog, firstMonth: "full", stored: active, ledger: ledgerAt(100_000, 10), creditsCc: 300, occurredAt: now, limits: budget(24_900) });
+    expect(stopped.accepted && [stopped.split.stoppedBy, stopped.notices]).toEqual(["profile-budget-reached", ["budget-reached"]]);
+    // One centicredit short of the budget reaches nothing; once reached, later events reach nothing new.
+    const short = recordUsage({ catalog, firstMonth: "full", stored: active, ledger: ledgerAt(100_000, 10), creditsCc: 99, occurredAt: now, limits: budget(24_900) });
+    expect(short.accepted && short.notices).toEqual([]);
+    const after = recordUsage({ catalog, firstMonth: "full", stored: active, ledger: ledgerAt(100_000, 10), creditsCc: 50, occurredAt: now, limits: budget(25_000) });
+    expect(after.accepted && [after.split.stoppedBy, after.notices]).toEqual(["profile-budget-reached", []]);
+    // The first overage of a user that also empties the budget: both notices.
+    const first = recordUsage({ catalog, firstMonth: "full", stored: active, ledger: ledgerAt(99_950), creditsCc: 150, occurredAt: now, limits: budget(24_900) });
+    expect(first.accepted && first.notices).toEqual(["allowance-100", "overage-started", "budget-reached"]);
+    // Overage off: the budget is not the user's limit and is not reached by them.
+    const off = recordUsage({ catalog, firstMonth: "full", stored: active, ledger: ledgerAt(100_000), creditsCc: 300, occurredAt: now, limits: { ...budget(24_900), allowed: false } });
+    expect(off.accepted && off.notices).toEqual([]);
+  });
 });

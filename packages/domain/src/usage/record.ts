@@ -3,11 +3,11 @@ import { noteActive } from "../billing/ledger";
 import type { FirstMonthMode } from "../billing/first-month";
 import type { Catalog } from "../catalog/catalog";
 import { inForce, recordActivity, type Subscription } from "../subscription/subscription";
-import { capRoomCenticredits } from "./limits";
+import { budgetRoomCenticredits, capRoomCenticredits } from "./limits";
 import { addSplit, splitEvent, type EventSplit, type OverageLimits } from "./split";
 
 /** Notices a user's month can produce, each once per user and period (issue 5, "Limits and notices"). */
-export const noticeKinds = ["allowance-80", "allowance-100", "overage-started", "cap-reached"] as const;
+export const noticeKinds = ["allowance-80", "allowance-100", "overage-started", "cap-reached", "budget-reached"] as const;
 export type NoticeKind = (typeof noticeKinds)[number];
 
 export type RecordUsageResult =
@@ -65,5 +65,10 @@ function crossed(before: MonthLedger, after: MonthLedger, allowanceCc: number, s
   const capRoomAfter = capRoomCenticredits(limits.userCap, after.overageCc);
   const firstOvershootAtZero = capRoomBefore === 0 && before.overageCc === 0 && before.unbilledCc === 0 && split.stoppedBy === "user-cap-reached";
   if (limits.allowed && ((capRoomBefore !== null && capRoomBefore > 0 && capRoomAfter === 0) || firstOvershootAtZero)) out.push("cap-reached");
+  // The profile's budget is reached by the event whose overage uses its last room: the notice names that
+  // user (storage keeps it once per user and period). A budget of 0 has no room to use and reaches nothing.
+  const budgetRoomBefore = budgetRoomCenticredits(limits.budgetCents, limits.profileOverageCc, limits.overageCentsPerCredit);
+  const budgetRoomAfter = budgetRoomCenticredits(limits.budgetCents, limits.profileOverageCc + split.overageCc, limits.overageCentsPerCredit);
+  if (limits.allowed && budgetRoomBefore !== null && budgetRoomBefore > 0 && budgetRoomAfter === 0) out.push("budget-reached");
   return out;
 }
