@@ -1,3 +1,6 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { callerAs, harnessForFile, makeTenant, testNow, writeCounts, type Tenant } from "./harness";
 import { callerWithKey, makeKey } from "./usage-helpers";
@@ -117,6 +120,20 @@ describe("dashboard.trends (issue 15, Trends)", () => {
     }
     const estimate = await viewer.billing.estimate({ profileId: t.profileId });
     expect(trends.months.at(-1)!.money).toEqual({ feesCents: estimate.feesCents, overageCents: estimate.overageCents, totalCents: estimate.totalCents });
+  });
+
+  it("months closed before migration 0017 read the same after its backfill as the close writes them", async () => {
+    const { t } = await fourMonths();
+    const viewer = callerAs(h, t.admins.viewer);
+    const written = await viewer.dashboard.trends({ profileId: t.profileId });
+    const scope = sql`account_id = ${t.accountId}::uuid and profile_id = ${t.profileId}::uuid`;
+    await h.database.db.execute(sql`update invoices set trend_groups = '[]'::jsonb where ${scope}`);
+    expect((await viewer.dashboard.trends({ profileId: t.profileId })).months.find((m) => m.periodId === "2025-11")!.seats.total).toBe(0);
+    const migration = await readFile(fileURLToPath(new URL("../../../packages/db/migrations/0017_invoice_trend_groups.sql", import.meta.url)), "utf8");
+    const backfill = migration.split("--> statement-breakpoint")[1]!;
+    expect(backfill).toMatch(/UPDATE "invoices"/);
+    await h.database.db.execute(sql.raw(backfill));
+    expect(await viewer.dashboard.trends({ profileId: t.profileId })).toEqual(written);
   });
 
   it("a month in its grace window is still the estimate, and its invoice after the close says the same", async () => {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { defaultGraceMs, lastClosablePeriod, nextPeriod, nextToClose, type Catalog, type Period } from "@seatdesk/domain";
+import { defaultGraceMs, lastClosablePeriod, nextPeriod, nextToClose, trendGroupsOf, type Catalog, type Period } from "@seatdesk/domain";
 import { closeLockKeyOf, endedWithin, instantOf, rowsOf, subscriptionColumns, uuidArray, writeDownScheduledChanges, type Db, type Tx } from "@seatdesk/db";
 import { billPeriods, type PeriodBill } from "./bill";
 import { failpoint } from "./failpoint";
@@ -158,13 +158,15 @@ export async function closeBatch(db: Db, catalog: Catalog, refs: readonly Profil
 /** The invoices (one JSON parameter) and their lines (column arrays, a chunk at a time). */
 async function writeInvoices(tx: Tx, closing: ProfileRow[], bills: Map<string, PeriodBill>, period: Period, now: Date) {
   const heads = closing.map((r) => {
-    const { invoice } = bills.get(r.id)!;
-    return { account_id: r.account_id, profile_id: r.id, fees_cents: invoice.feesCents, overage_cents: invoice.overageCents, total_cents: invoice.totalCents, line_count: invoice.lines.length };
+    const { invoice, people } = bills.get(r.id)!;
+    // The month's users as the overview's trends count them, so a closed month is read, never recomputed.
+    const trendGroups = trendGroupsOf(Array.from(people.values(), (p) => p.ledger));
+    return { account_id: r.account_id, profile_id: r.id, fees_cents: invoice.feesCents, overage_cents: invoice.overageCents, total_cents: invoice.totalCents, line_count: invoice.lines.length, trend_groups: trendGroups };
   });
   await tx.execute(sql`
-    insert into invoices (account_id, profile_id, period, fees_cents, overage_cents, total_cents, line_count, finalized_at)
-    select v.account_id, v.profile_id, ${period.id}, v.fees_cents, v.overage_cents, v.total_cents, v.line_count, ${now.toISOString()}::timestamptz
-    from json_to_recordset(${JSON.stringify(heads)}::json) as v(account_id uuid, profile_id uuid, fees_cents bigint, overage_cents bigint, total_cents bigint, line_count int)`);
+    insert into invoices (account_id, profile_id, period, fees_cents, overage_cents, total_cents, line_count, finalized_at, trend_groups)
+    select v.account_id, v.profile_id, ${period.id}, v.fees_cents, v.overage_cents, v.total_cents, v.line_count, ${now.toISOString()}::timestamptz, v.trend_groups
+    from json_to_recordset(${JSON.stringify(heads)}::json) as v(account_id uuid, profile_id uuid, fees_cents bigint, overage_cents bigint, total_cents bigint, line_count int, trend_groups jsonb)`);
   failpoint("close.after-invoice");
 
   // Column arrays (one parameter each, parsed by PostgreSQL's array input), names joined from the directory.

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, foreignKey, index, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { profiles } from "./accounts";
 import { accountId, createdAt, instant } from "./columns";
 import { directoryUsers } from "./directory";
@@ -68,6 +68,12 @@ export const invoices = pgTable(
     totalCents: bigint({ mode: "number" }).notNull(),
     lineCount: integer().notNull(),
     finalizedAt: createdAt(),
+    /**
+     * The month's users as the domain's trend groups (trendGroupsOf over the ledgers the bill used): what the
+     * overview's trends read for a closed month. Written with the invoice; migration 0017 filled it for the
+     * months closed before it.
+     */
+    trendGroups: jsonb().notNull().default(sql`'[]'::jsonb`),
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.profileId, t.period] }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultCatalog } from "../catalog/catalog";
 import type { MonthLedger } from "../billing/ledger";
-import { emptyTrendMonth, isActiveUserInMonth, trendGroupOf, trendMonth, trendPeriods, type TrendGroup } from "./trends";
+import { emptyTrendMonth, isActiveUserInMonth, trendGroupOf, trendGroupsOf, trendMonth, trendPeriods, type TrendGroup } from "./trends";
 
 const money = { feesCents: 0, overageCents: 0, totalCents: 0 };
 const group = (over: Partial<TrendGroup>): TrendGroup => ({
@@ -68,6 +68,31 @@ describe("trendGroupOf: one ledger as a group of one", () => {
     ["only unbilled overshoot counts as used", ledger({ feeTier: "pro", activeAtStart: true, unbilledCc: 1 }), { feeTier: "pro", usedCredits: true, unbilledCc: 1 }],
   ])("%s", (_, l, expected) => {
     expect(trendGroupOf(l)).toEqual({ ...group({ feeTier: null }), ...expected });
+  });
+});
+
+describe("trendGroupsOf: a month's ledgers summed into groups", () => {
+  it("sums users sharing fee tier, first activation and credits used; keeps the others apart; the month's figures are the same either way", () => {
+    const at = new Date(Date.UTC(2026, 0, 8, 12));
+    const ledgers = [
+      ledger({ feeTier: "pro", activeAtStart: true, includedCc: 300 }),
+      ledger({ feeTier: "pro", activeAtStart: true, includedCc: 200, overageCc: 5 }),
+      ledger({ feeTier: "pro", activeAtStart: true }),
+      ledger({ feeTier: "pro", firstActivatedAt: at, includedCc: 1 }),
+      ledger({ feeTier: "power", activeAtStart: true, unbilledCc: 7 }),
+      ledger({}),
+      ledger({}),
+    ];
+    const groups = trendGroupsOf(ledgers);
+    expect(groups).toEqual([
+      group({ feeTier: "pro", usedCredits: true, users: 2, includedCc: 500, overageCc: 5 }),
+      group({ feeTier: "pro" }),
+      group({ feeTier: "pro", activatedInMonth: true, usedCredits: true, includedCc: 1 }),
+      group({ feeTier: "power", usedCredits: true, unbilledCc: 7 }),
+      group({ feeTier: null, users: 2 }),
+    ]);
+    expect(trendMonth(defaultCatalog, "2026-01", "invoice", groups, money)).toEqual(trendMonth(defaultCatalog, "2026-01", "invoice", ledgers.map(trendGroupOf), money));
+    expect(trendGroupsOf([])).toEqual([]);
   });
 });
 

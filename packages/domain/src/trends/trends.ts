@@ -32,8 +32,7 @@ export interface TrendGroup extends UsageCounters {
 
 /**
  * One user's month as a trend group, from the domain's ledger of that month: the fee tier it holds, its first
- * activation, and its counters. The trends' SQL groups the stored ledgers by the same three facts, read from
- * the same columns (subscription_months.fee_tier, first_activated_at and the counters).
+ * activation, and its counters.
  */
 export function trendGroupOf(ledger: MonthLedger): TrendGroup {
   return {
@@ -45,6 +44,29 @@ export function trendGroupOf(ledger: MonthLedger): TrendGroup {
     overageCc: ledger.overageCc,
     unbilledCc: ledger.unbilledCc,
   };
+}
+
+/**
+ * A month's users as trend groups: trendGroupOf of each ledger, users sharing fee tier, first activation and
+ * credits used summed into one group (a handful per month however many users). The month close stores them
+ * with the invoice, so a closed month's trend is read, not recomputed.
+ */
+export function trendGroupsOf(ledgers: Iterable<MonthLedger>): TrendGroup[] {
+  const groups = new Map<string, TrendGroup>();
+  for (const ledger of ledgers) {
+    const one = trendGroupOf(ledger);
+    const key = `${one.feeTier ?? ""}|${one.activatedInMonth}|${one.usedCredits}`;
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, one);
+      continue;
+    }
+    group.users += 1;
+    group.includedCc += one.includedCc;
+    group.overageCc += one.overageCc;
+    group.unbilledCc += one.unbilledCc;
+  }
+  return [...groups.values()];
 }
 
 /** Where a month's figures come from: its finalized invoice, the running estimate (not closed yet), or nothing (before the profile existed). */
