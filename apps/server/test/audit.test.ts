@@ -225,6 +225,9 @@ describe("audit.list", () => {
     const owner = callerAs(h, t.admins.owner);
     await owner.keys.create({ profileId: t.profileId, name: "CI runner" });
     await owner.scimTokens.create({ name: "Okta" });
+    const hook = (await owner.webhooks.create({ url: "https://hooks.example.com/seatdesk", description: "Ops channel", eventTypes: ["invoice.finalized"] })).endpoint;
+    const goneHook = (await owner.webhooks.create({ url: "https://old.example.com/hook", eventTypes: ["invoice.finalized"] })).endpoint;
+    await owner.webhooks.remove({ endpointId: goneHook.id });
     await owner.admins.remove({ adminId: t.admins.viewer.adminId });
     const gone = "00000000-0000-4000-8000-000000000001";
     await recordAudit(
@@ -256,6 +259,8 @@ describe("audit.list", () => {
     expect(by("x.clock")).toEqual({ name: null, detail: null, deleted: false });
     expect(by("api-key.create")).toEqual({ name: "CI runner", detail: null, deleted: false });
     expect(by("scim-token.create")).toEqual({ name: "Okta", detail: null, deleted: false });
+    expect(entries.find((e) => e.action === "webhook.endpoint.create" && e.targetId === hook.id)?.target).toEqual({ name: "https://hooks.example.com/seatdesk", detail: "Ops channel", deleted: false });
+    expect(by("webhook.endpoint.delete")).toEqual({ name: "https://old.example.com/hook", detail: null, deleted: true });
     // Deleted since: the name the entry recorded, else none; the id is still there.
     expect(entries.find((e) => e.action === "admin.remove")).toMatchObject({ targetId: t.admins.viewer.adminId, target: { name: t.admins.viewer.name, deleted: true } });
     expect(entries.find((e) => e.action === "x.gone")).toMatchObject({ targetId: gone, target: { name: "Ada Gone", detail: null, deleted: true } });
@@ -268,6 +273,7 @@ describe("audit.list", () => {
     const mine = await makeTenant(h, { users: 0 });
     const theirKey = await callerAs(h, theirs.admins.owner).keys.create({ profileId: theirs.profileId, name: "their key" });
     const theirToken = await callerAs(h, theirs.admins.owner).scimTokens.create({ name: "their token" });
+    const theirHook = (await callerAs(h, theirs.admins.owner).webhooks.create({ url: "https://their.example.com/hook", eventTypes: ["invoice.finalized"] })).endpoint;
     const targets: [string, string][] = [
       ["user", theirs.userIds[0]!],
       ["group", theirs.groupIds[0]!],
@@ -275,6 +281,7 @@ describe("audit.list", () => {
       ["profile", theirs.profileId],
       ["api-key", theirKey.id],
       ["scim-token", theirToken.id],
+      ["webhook-endpoint", theirHook.id],
       ["account", theirs.accountId],
     ];
     await recordAudit(

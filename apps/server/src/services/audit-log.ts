@@ -1,6 +1,6 @@
 import { and, eq, sql, type Column, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { accounts, apiKeys, auditLog, consoleAdmins, directoryGroups, directoryUsers, profiles, scimTokens, type Executor } from "@seatdesk/db";
+import { accounts, apiKeys, auditLog, consoleAdmins, directoryGroups, directoryUsers, profiles, scimTokens, webhookEndpoints, type Executor } from "@seatdesk/db";
 import { decodeCursor, encodeCursor } from "./cursor";
 
 export interface AuditFilters {
@@ -34,7 +34,7 @@ export interface AuditRow {
 
 /**
  * What an entry's target is called now. `name` is the target's current name (a user's display name, an admin's
- * name, a key's name, an invoice's period); `detail` a second line where one helps (a user's user name, an admin's
+ * name, a key's name, a webhook endpoint's URL, an invoice's period); `detail` a second line where one helps (a user's user name, an admin's
  * e-mail, a profile's region). A target deleted since has `deleted: true` and, as `name`, the name the entry itself
  * recorded when it has one (its before or after), else null: the id stays the target's one stable reference.
  */
@@ -45,7 +45,7 @@ export interface AuditTarget {
 }
 
 /** Target types whose id names a row this account owns; any other type (clock, directory) has no name to look up. */
-const lookedUp = new Set(["user", "group", "admin", "profile", "api-key", "scim-token", "account"]);
+const lookedUp = new Set(["user", "group", "admin", "profile", "api-key", "scim-token", "webhook-endpoint", "account"]);
 
 /**
  * The entry's target id as a uuid, or null when it is not one: a lookup never casts an id the log holds as text
@@ -67,7 +67,7 @@ function recordedName(before: unknown, after: unknown): string | null {
   for (const side of [after, before]) {
     if (side && typeof side === "object") {
       const v = side as Record<string, unknown>;
-      for (const key of ["displayName", "name"]) if (typeof v[key] === "string" && v[key]) return v[key];
+      for (const key of ["displayName", "name", "url"]) if (typeof v[key] === "string" && v[key]) return v[key];
     }
   }
   return null;
@@ -109,8 +109,8 @@ export async function listAudit(
     .select({
       row: auditLog,
       atText: sql<string>`${auditLog.at}::text`,
-      targetName: sql<string | null>`coalesce(${directoryUsers.displayName}, ${directoryGroups.displayName}, ${consoleAdmins.name}, ${profiles.name}, ${apiKeys.name}, ${scimTokens.name}, ${accounts.name})`,
-      targetDetail: sql<string | null>`coalesce(${directoryUsers.userName}, ${consoleAdmins.email}, ${profiles.region})`,
+      targetName: sql<string | null>`coalesce(${directoryUsers.displayName}, ${directoryGroups.displayName}, ${consoleAdmins.name}, ${profiles.name}, ${apiKeys.name}, ${scimTokens.name}, ${webhookEndpoints.url}, ${accounts.name})`,
+      targetDetail: sql<string | null>`coalesce(${directoryUsers.userName}, ${consoleAdmins.email}, ${profiles.region}, nullif(${webhookEndpoints.description}, ''))`,
       groupId: relatedGroupId,
       groupName: relatedGroup.displayName,
     })
@@ -121,6 +121,7 @@ export async function listAudit(
     .leftJoin(profiles, targetIs("profile", profiles))
     .leftJoin(apiKeys, targetIs("api-key", apiKeys))
     .leftJoin(scimTokens, targetIs("scim-token", scimTokens))
+    .leftJoin(webhookEndpoints, targetIs("webhook-endpoint", webhookEndpoints))
     .leftJoin(accounts, and(sql`${auditLog.targetType} = 'account'`, eq(accounts.id, auditLog.accountId), eq(accounts.id, targetUuid)))
     .leftJoin(relatedGroup, and(eq(relatedGroup.accountId, auditLog.accountId), eq(relatedGroup.id, relatedGroupUuid)))
     .where(and(...conditions))
