@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, count, eq } from "drizzle-orm";
 import { activityCsvHeader, activityCsvRecord, defaultCatalog, type ActivityRow } from "@seatdesk/domain";
-import { activityReportFiles } from "@seatdesk/db";
+import { activityReportFiles, profiles } from "@seatdesk/db";
 import { createApp } from "../src/http/app";
 import { activityReportJob } from "../src/reports/daily-job";
+import { dayRows } from "../src/reports/source";
 import { callerAs, harnessForFile, makeTenant, rejection, testNow, testPassword, type Tenant } from "./harness";
 import { callerWithKey, makeKey } from "./usage-helpers";
 
@@ -148,6 +149,35 @@ describe("reports.activity (issue 15)", () => {
     const page = await api.reports.activity({ profileId: t.profileId, from: "2026-01-08", to: "2026-01-09", limit: 1 });
     const elsewhere = await rejection(ask("2026-01-10", "2026-01-11", page.nextCursor!));
     expect(elsewhere.message).toMatch(/^cursor: from another range/);
+  });
+});
+
+describe("dayRows: the files' and the download's reader", () => {
+  it("gives the API's rows a batch at a time, whatever the batch size; stopping early ends the cursor and the transaction goes on", async () => {
+    const [profile] = await h.database.db
+      .select({ accountId: profiles.accountId, id: profiles.id, overagesEnabled: profiles.overagesEnabled, defaultCapCc: profiles.defaultCapCc })
+      .from(profiles)
+      .where(eq(profiles.id, t.profileId));
+    const now = h.clock.now();
+    const day = jan(8, 0);
+    const api = await allRows(t, "2026-01-08", "2026-01-08", 100);
+    expect(api).toHaveLength(4);
+    for (const batch of [1, 2, 3, 4, 10]) {
+      const batches: ActivityRow[][] = [];
+      for await (const rows of dayRows(h.database.db, profile!, day, now, { batch })) batches.push(rows);
+      expect(batches.every((rows) => rows.length > 0 && rows.length <= batch), `batch ${batch}`).toBe(true);
+      expect(batches.flat(), `batch ${batch}`).toEqual(api);
+    }
+    const seen = await h.database.db.transaction(async (tx) => {
+      let first: ActivityRow[] = [];
+      for await (const rows of dayRows(tx, profile!, day, now, { batch: 1 })) {
+        first = rows;
+        break;
+      }
+      const [n] = await tx.select({ n: count() }).from(profiles).where(eq(profiles.id, t.profileId));
+      return { first, n: n!.n };
+    });
+    expect(seen).toEqual({ first: api.slice(0, 1), n: 1 });
   });
 });
 

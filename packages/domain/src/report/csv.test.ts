@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { activityReportColumns, type ActivityRow } from "./columns";
-import { activityCsvHeader, activityCsvRecord, csvField, formatCenticredits } from "./csv";
+import { activityCsvHeader, activityCsvRecord, csvField, csvRecord, formatCenticredits } from "./csv";
 
 describe("CSV (RFC 4180)", () => {
   it.each<[number, string]>([
@@ -55,5 +55,16 @@ describe("CSV (RFC 4180)", () => {
   it("no tier, no last active, an unlimited cap and a name that needs quoting", () => {
     const other = { ...row, userName: 'Lovelace, "Ada"', tier: null, status: "none" as const, overageEnabled: false, overageCapCc: "unlimited" as const, newUser: false, lastActiveAt: null };
     expect(activityCsvRecord(other)).toBe('2026-01-08,p-1,u-1,"Lovelace, ""Ada""",ada@example.com,ide,3,1010.50,1000.00,10.00,0.50,,none,false,unlimited,false,\r\n');
+  });
+
+  it.each<[string, Partial<ActivityRow>]>([
+    ["plain", {}],
+    ["text that needs quoting in every text column", { profileId: "p,1", userId: " u", userName: 'a "b"', email: "x\r\ny", client: "c,d", tier: "t " }],
+    ["negative credits, no tier, unlimited", { creditsCc: -5, includedCc: -5, tier: null, overageCapCc: "unlimited", lastActiveAt: null }],
+  ])("the record is csvRecord of the fields in the columns' order: %s", (_, over) => {
+    const r = { ...row, ...over };
+    const fields = [r.day, r.profileId, r.userId, r.userName, r.email, r.client, String(r.events), formatCenticredits(r.creditsCc), formatCenticredits(r.includedCc), formatCenticredits(r.overageCc), formatCenticredits(r.unbilledCc), r.tier ?? "", r.status, String(r.overageEnabled), r.overageCapCc === "unlimited" ? "unlimited" : formatCenticredits(r.overageCapCc), String(r.newUser), r.lastActiveAt ?? ""];
+    expect(fields).toHaveLength(activityReportColumns.length);
+    expect(activityCsvRecord(r)).toBe(csvRecord(fields));
   });
 });

@@ -27,25 +27,17 @@ export function activityCsvHeader(): string {
   return csvRecord(activityReportColumns.map((c) => c.name));
 }
 
-/** One row as a CSV record, in the columns' order: credits with two decimals, booleans true/false, empty for none. */
+/**
+ * One row as a CSV record, in the columns' order: credits with two decimals, booleans true/false, empty for
+ * none. The same record as `csvRecord` of the fields, written out by hand (a file holds a row per user and
+ * client): only the text the domain does not format itself (ids, names, email, client, tier) goes through
+ * csvField; a day, a number, a status, a boolean, a cap or an ISO instant never needs quoting.
+ */
 export function activityCsvRecord(row: ActivityRow): string {
-  return csvRecord([
-    row.day,
-    row.profileId,
-    row.userId,
-    row.userName,
-    row.email,
-    row.client,
-    String(row.events),
-    formatCenticredits(row.creditsCc),
-    formatCenticredits(row.includedCc),
-    formatCenticredits(row.overageCc),
-    formatCenticredits(row.unbilledCc),
-    row.tier ?? "",
-    row.status,
-    String(row.overageEnabled),
-    row.overageCapCc === "unlimited" ? "unlimited" : formatCenticredits(row.overageCapCc),
-    String(row.newUser),
-    row.lastActiveAt ?? "",
-  ]);
+  const cap = row.overageCapCc === "unlimited" ? "unlimited" : formatCenticredits(row.overageCapCc);
+  return (
+    `${row.day},${csvField(row.profileId)},${csvField(row.userId)},${csvField(row.userName)},${csvField(row.email)},${csvField(row.client)},` +
+    `${row.events},${formatCenticredits(row.creditsCc)},${formatCenticredits(row.includedCc)},${formatCenticredits(row.overageCc)},${formatCenticredits(row.unbilledCc)},` +
+    `${row.tier === null ? "" : csvField(row.tier)},${row.status},${row.overageEnabled},${cap},${row.newUser},${row.lastActiveAt ?? ""}\r\n`
+  );
 }

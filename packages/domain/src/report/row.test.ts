@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Subscription } from "../subscription/subscription";
 import type { ActivityRow } from "./columns";
-import { activityRowOf, isNewUserOn, reportStatusOf, type DayClientUsage, type ReportUserFacts } from "./row";
+import { activityRowOf, activityRowWith, activityUserColumnsOf, isNewUserOn, reportStatusOf, type DayClientUsage, type ReportUserFacts } from "./row";
 
 const now = new Date(Date.UTC(2026, 0, 9, 0, 5));
 const sub = (over: Partial<Subscription> = {}): Subscription => ({
@@ -67,6 +67,17 @@ describe("activityRowOf: one user, day and client (issue 15)", () => {
     ["no subscription any more", { subscription: null }, { status: "none", tier: null, newUser: false, lastActiveAt: null }],
   ])("%s", (_, over, expected) => {
     expect(activityRowOf(usage, facts(over), now)).toEqual({ ...base, ...expected });
+  });
+
+  it.each<[string, Partial<ReportUserFacts>]>([
+    ["active, activated that day", {}],
+    ["a group's cap and the user's switch", { groupCaps: [10_000, 30_000], overageSwitch: "on" }],
+    ["access over", { subscription: sub({ status: "canceled", accessEndsAt: new Date(Date.UTC(2026, 0, 8, 20)) }) }],
+    ["no subscription", { subscription: null }],
+  ])("the user's columns, decided once, give each client's row as activityRowOf does: %s", (_, over) => {
+    const user = activityUserColumnsOf(facts(over), usage.day, now);
+    const ide: DayClientUsage = { ...usage, client: "ide", events: 1, includedCc: 0, overageCc: 0, unbilledCc: 7 };
+    for (const u of [usage, ide]) expect(activityRowWith(u, user)).toEqual(activityRowOf(u, facts(over), now));
   });
 
   it("reportStatusOf and isNewUserOn at the day's edges", () => {

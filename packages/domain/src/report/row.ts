@@ -49,30 +49,54 @@ export function isNewUserOn(activatedAt: Date | null, day: string): boolean {
   return activatedAt !== null && dayOf(activatedAt) === day;
 }
 
+/** The columns of a row that depend on the user and the day, not on the client (the same for each of the user's clients). */
+export type ActivityUserColumns = Pick<ActivityRow, "profileId" | "userName" | "email" | "tier" | "status" | "overageEnabled" | "overageCapCc" | "newUser" | "lastActiveAt">;
+
 /**
- * One report row (issue 15 "User activity report"): the day's usage for one user and client, with the
- * subscription's tier and status, the overage setting and the cap in force (the domain's overageAllowed and
- * resolveUserCap: the same rules the usage API splits events by) as they stand at `now`, and "last active".
+ * The user's columns on `day` (issue 15 "User activity report"): the subscription's tier and status, the
+ * overage setting and the cap in force (the domain's overageAllowed and resolveUserCap: the same rules the
+ * usage API splits events by) as they stand at `now`, "new user" and "last active". They do not depend on
+ * the client, so a reader may decide them once per user and day and give them to each of the user's rows.
  */
-export function activityRowOf(usage: DayClientUsage, facts: ReportUserFacts, now: Date): ActivityRow {
+export function activityUserColumnsOf(facts: ReportUserFacts, day: string, now: Date): ActivityUserColumns {
   const { status, tier } = reportStatusOf(facts.subscription, now);
   return {
-    day: usage.day,
     profileId: facts.profileId,
-    userId: usage.userId,
     userName: facts.userName,
     email: facts.email,
+    tier,
+    status,
+    overageEnabled: overageAllowed(facts.profileOveragesEnabled, facts.overageSwitch),
+    overageCapCc: resolveUserCap({ userOverride: facts.userCap, groupOverrides: facts.groupCaps, profileDefault: facts.profileDefaultCap }),
+    newUser: isNewUserOn(facts.subscription?.activatedAt ?? null, day),
+    lastActiveAt: facts.subscription?.lastActiveAt?.toISOString() ?? null,
+  };
+}
+
+/** A row from the day's usage of one client and the user's columns for that day (activityUserColumnsOf). */
+export function activityRowWith(usage: DayClientUsage, user: ActivityUserColumns): ActivityRow {
+  return {
+    day: usage.day,
+    profileId: user.profileId,
+    userId: usage.userId,
+    userName: user.userName,
+    email: user.email,
     client: usage.client,
     events: usage.events,
     creditsCc: usage.includedCc + usage.overageCc + usage.unbilledCc,
     includedCc: usage.includedCc,
     overageCc: usage.overageCc,
     unbilledCc: usage.unbilledCc,
-    tier,
-    status,
-    overageEnabled: overageAllowed(facts.profileOveragesEnabled, facts.overageSwitch),
-    overageCapCc: resolveUserCap({ userOverride: facts.userCap, groupOverrides: facts.groupCaps, profileDefault: facts.profileDefaultCap }),
-    newUser: isNewUserOn(facts.subscription?.activatedAt ?? null, usage.day),
-    lastActiveAt: facts.subscription?.lastActiveAt?.toISOString() ?? null,
+    tier: user.tier,
+    status: user.status,
+    overageEnabled: user.overageEnabled,
+    overageCapCc: user.overageCapCc,
+    newUser: user.newUser,
+    lastActiveAt: user.lastActiveAt,
   };
+}
+
+/** One report row (issue 15 "User activity report"): the day's usage for one user and client with the user's columns as they stand at `now`. */
+export function activityRowOf(usage: DayClientUsage, facts: ReportUserFacts, now: Date): ActivityRow {
+  return activityRowWith(usage, activityUserColumnsOf(facts, usage.day, now));
 }
