@@ -166,8 +166,10 @@ function filtersOf(params: UsersTabFilters): SQL[] {
     // month" is this period's forecast with a run-out day. No range on the day: with the bounds as parameters
     // a generic plan guesses the range rare, walks seat_forecasts_runs_out_idx and sorts every match by name
     // (bench:console: 160 ms against 3 ms); this way each row is one primary-key probe.
-    filters.push(sql`${userListStatusFilter("subscribed", params.now)} and exists (select 1 from seat_forecasts f where f.account_id = directory_users.account_id
-      and f.profile_id = ${params.profileId}::uuid and f.user_id = directory_users.id and f.period = ${runsOutThisMonthDays(params.now).period}
+    // Correlated on the subscription's user (the same user), so the forecast is looked up only for the rows
+    // that have one: walking the directory in name order, seven in ten rows have none (bench:console).
+    filters.push(sql`${userListStatusFilter("subscribed", params.now)} and exists (select 1 from seat_forecasts f where f.account_id = subscriptions.account_id
+      and f.profile_id = ${params.profileId}::uuid and f.user_id = subscriptions.user_id and f.period = ${runsOutThisMonthDays(params.now).period}
       and f.allowance_runs_out_on is not null)`);
   }
   return filters;
