@@ -70,7 +70,8 @@ export interface UsersTabPage {
 /** Escapes LIKE's wildcards so a search for "50%" finds "50%". */
 export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-type Cover = { tier: TierId; groupId: string | null; groupName: string | null };
+/** A subscribed group that covers a user, with its name. */
+type GroupCover = { tier: TierId; groupId: string; groupName: string };
 
 /**
  * One row of the page statement, as the drivers return it (timestamps as strings or Dates, bigints as strings
@@ -89,8 +90,10 @@ type PageRow = MaybeRawSubscriptionRow &
     f_runs_out: string | null;
     f_stops: string | null;
     f_reason: "allowance" | "cap" | "budget" | null;
-    /** json: postgres.js and PGlite parse it; a string is parsed here. */
-    covers: Cover[] | string;
+    /** The user's own assignment's tier in this profile (at most one), or null. */
+    direct_tier: TierId | null;
+    /** json, null for none: postgres.js and PGlite parse it; a string is parsed here. */
+    group_covers: GroupCover[] | string | null;
   };
 
 /** Searches shorter than this cannot use the trigram index; they walk the name index like a plain page. */
@@ -259,7 +262,9 @@ export async function listUsersTab(
     left join lateral (select * from seat_forecasts sf where subscriptions.user_id is not null
       and sf.account_id = directory_users.account_id and sf.profile_id = ${params.profileId}::uuid and sf.user_id = directory_users.id
       and sf.period = ${period.id} limit 1) as seat_forecasts on true`;
-  // Each row's covering assignments (direct, and each subscribed group with its name), in the same statement.
+  // Each row's covering assignments in the same statement: the user's own (at most one, assignments_user_uq) and
+  // each subscribed group with its name, as two plain subqueries (one union aggregated per row cost ~20% more
+  // of the page statement in pgbench at 100,000 users).
   const columns = sql`directory_users.id, directory_users.display_name, directory_users.email, directory_users.active,
     subscriptions.tier, subscriptions.status, subscriptions.scheduled_tier, subscriptions.scheduled_at,
     subscriptions.access_ends_at, subscriptions.activated_at, subscriptions.last_active_at,
@@ -267,15 +272,12 @@ export async function listUsersTab(
     subscription_months.first_activated_at, subscription_months.first_month_prorated, subscription_months.included_cc, subscription_months.overage_cc, subscription_months.unbilled_cc,
     seat_forecasts.burn_cc_per_day as f_burn, seat_forecasts.allowance_runs_out_on::text as f_runs_out, seat_forecasts.access_stops_on::text as f_stops,
     seat_forecasts.stop_reason as f_reason,
-    (select coalesce(json_agg(json_build_object('tier', c.tier, 'groupId', c.group_id, 'groupName', c.group_name)), '[]') from (
-      select a.tier, null::uuid as group_id, null::text as group_name from assignments a
-      where a.account_id = directory_users.account_id and a.profile_id = ${params.profileId}::uuid and a.user_id = directory_users.id
-      union all
-      select a.tier, g.id, g.display_name from group_members gm
+    (select a.tier from assignments a
+      where a.account_id = directory_users.account_id and a.profile_id = ${params.profileId}::uuid and a.user_id = directory_users.id) as direct_tier,
+    (select json_agg(json_build_object('tier', a.tier, 'groupId', g.id, 'groupName', g.display_name)) from group_members gm
       join assignments a on a.account_id = gm.account_id and a.profile_id = ${params.profileId}::uuid and a.group_id = gm.group_id
       join directory_groups g on g.account_id = gm.account_id and g.id = gm.group_id
-      where gm.account_id = directory_users.account_id and gm.user_id = directory_users.id
-    ) c) as covers`;
+      where gm.account_id = directory_users.account_id and gm.user_id = directory_users.id) as group_covers`;
 
   if (params.sort && params.sort !== "name") {
     // A keyed sort: a search is one more filter on the walk (the trigram strategies below serve name order).
@@ -370,7 +372,7 @@ async function fromIndex(
 function toRow(row: PageRow, catalog: Catalog, period: Period, now: Date): Wire<UsersTabRow> {
   const stored = subscriptionOf(row);
   const current = stored ? inForce(stored, now) : null;
-  const covers: Cover[] = typeof row.covers === "string" ? (JSON.parse(row.covers) as Cover[]) : row.covers;
+  const groups: GroupCover[] = typeof row.group_covers === "string" ? (JSON.parse(row.group_covers) as GroupCover[]) : (row.group_covers ?? []);
   const storedLedger = row.has_ledger ? ledgerOf(row, period.id) : null;
   const ledger = current ? ledgerFor(period, stored, storedLedger) : null;
   return {
@@ -387,8 +389,8 @@ function toRow(row: PageRow, catalog: Catalog, period: Period, now: Date): Wire<
     lastActiveAt: current?.lastActiveAt?.toISOString() ?? null,
     ended: stored && !current && stored.accessEndsAt ? { tier: stored.tier, at: stored.accessEndsAt.toISOString() } : null,
     source: {
-      direct: covers.find((c) => c.groupId === null)?.tier ?? null,
-      groups: covers.flatMap((c) => (c.groupId ? [{ groupId: c.groupId, displayName: c.groupName ?? "", tier: c.tier }] : [])),
+      direct: row.direct_tier ?? null,
+      groups: groups.map((c) => ({ groupId: c.groupId, displayName: c.groupName, tier: c.tier })),
     },
     forecast:
       current && row.f_burn !== null && row.f_burn !== undefined
