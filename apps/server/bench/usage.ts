@@ -52,6 +52,7 @@ import { jsonLog, silentLog } from "../src/log";
 import { defaultRegions } from "../src/regions";
 import type { Deps } from "../src/trpc/context";
 import { publicProcedure, router, usageProcedure } from "../src/trpc/init";
+import { startPgBouncer } from "../test/pgbouncer";
 import type { PhaseConfig, PhaseKind, PhaseMessage } from "./usage-clients";
 
 const users = Math.max(10, Number(process.env.BENCH_USERS ?? 2_000));
@@ -63,6 +64,12 @@ const batchSize = Math.min(1_000, Math.max(1, Number(process.env.BENCH_BATCH ?? 
 const maxCredits = 2;
 const profileDir = process.env.BENCH_PROFILE;
 const overhead = process.env.BENCH_OVERHEAD === "1";
+/** `transaction` or `session`: the server's connections go through PgBouncer in that mode (transaction: DATABASE_PREPARE=0). */
+const pooler = ((): "transaction" | "session" | undefined => {
+  const v = process.env.BENCH_POOLER?.trim() || undefined;
+  if (v === undefined || v === "transaction" || v === "session") return v;
+  throw new Error(`BENCH_POOLER: expected transaction or session, got ${JSON.stringify(v)}`);
+})();
 const phases = new Set((process.env.BENCH_PHASES ?? "ceiling,single,batch,check").split(",").map((p) => p.trim()));
 const goals = { ratio: 0.5, p99Ms: 25, batchEps: 10_000, checkPerS: 3_000 };
 
@@ -474,6 +481,9 @@ function overheadApp(deps: Deps): RequestListener {
   };
 }
 
+let stopBouncer: (() => Promise<void>) | undefined;
+let closeServed: (() => Promise<void>) | undefined;
+
 async function main() {
   const t0 = performance.now();
   say(
@@ -507,8 +517,16 @@ async function main() {
       }
     }
 
-    // --- the real server, in this process ---
-    const deps: Deps = { database, clock: systemClock, log: jsonLog(), catalog: defaultCatalog, regions: defaultRegions };
+    // --- the real server, in this process (through PgBouncer with BENCH_POOLER) ---
+    let served = database;
+    if (pooler) {
+      const bouncer = await startPgBouncer(benchUrl, { port: Number(process.env.BENCH_POOLER_PORT ?? 6472), poolSize: 10 });
+      stopBouncer = () => bouncer.stop();
+      served = await connect({ url: bouncer.url(pooler), prepare: pooler === "session" });
+      closeServed = () => served.close();
+      say(`  the server's connections go through PgBouncer in ${pooler} mode (10 server connections${pooler === "transaction" ? ", DATABASE_PREPARE=0" : ""})`);
+    }
+    const deps: Deps = { database: served, clock: systemClock, log: jsonLog(), catalog: defaultCatalog, regions: defaultRegions };
     const app = createApp(deps);
     const timer = timedListener(app);
     const main = await listen(timer.listener);
@@ -594,6 +612,7 @@ async function main() {
         check_per_s: round(check?.perSecond ?? Number.NaN, 1),
         ceiling_tps: round(ceilingTps, 1),
         ratio: round(ratio, 3),
+        ...(pooler ? { pooler } : {}),
       }),
     );
     // A missed goal is a figure to report, not a crash: failed requests or lost events make the run fail.
@@ -604,6 +623,8 @@ async function main() {
       await new Promise((resolve) => s.close(resolve));
     }
     await raw.end({ timeout: 5 });
+    await closeServed?.();
+    await stopBouncer?.();
     await database.close();
     removeScratch();
     await bench.dispose();

@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
-import { closeEnv, envField, readEnv, reportDirOf } from "@seatdesk/scheduler/config";
+import { closeEnv, databaseEnv, envField, readEnv, reportDirOf } from "@seatdesk/scheduler/config";
 import { defaultHttpTimeouts, type HttpTimeouts } from "./http/server";
 import { parseRegions } from "./regions";
 
@@ -31,6 +31,9 @@ const serverEnv = z
     HOST: envField.text(),
     PORT: envField.int(3000, 0, 65_535),
     DATABASE_URL: envField.postgresUrl(null),
+    DATABASE_READ_URL: envField.postgresUrl(null),
+    ...databaseEnv,
+    SEATDESK_READ_WAIT_MS: envField.int(500, 0, 10_000),
     SEATDESK_DATA_DIR: envField.text(),
     SEATDESK_DEMO: envField.flag(),
     SEATDESK_REGIONS: regionsField,
@@ -51,6 +54,9 @@ const serverEnv = z
     INIT_CWD: envField.text(),
   })
   .superRefine((env, ctx) => {
+    if (env.DATABASE_READ_URL !== undefined && env.DATABASE_URL === undefined) {
+      ctx.addIssue({ code: "custom", path: ["DATABASE_READ_URL"], message: "a read replica needs DATABASE_URL (its primary) too" });
+    }
     if (env.SEATDESK_SESSION_IDLE_MINUTES > env.SEATDESK_SESSION_ABSOLUTE_HOURS * 60) {
       ctx.addIssue({ code: "custom", path: ["SEATDESK_SESSION_IDLE_MINUTES"], message: "must not be longer than SEATDESK_SESSION_ABSOLUTE_HOURS" });
     }
@@ -65,6 +71,12 @@ export interface ServerConfig {
   port: number;
   /** PostgreSQL; undefined means embedded PGlite in dataDir. */
   databaseUrl: string | undefined;
+  /** A streaming replica of databaseUrl for the console's reads (services/read-routing.ts); undefined: all reads on the primary. */
+  databaseReadUrl: string | undefined;
+  /** Statements prepared on the server (DATABASE_PREPARE). */
+  databasePrepare: boolean;
+  /** How long a read waits for the replica to replay the session's own last write before it reads the primary instead. */
+  readWaitMs: number;
   /** Absolute. */
   dataDir: string;
   /** Seeds the demo account on an empty database and runs the test clock: embedded by default, PostgreSQL with SEATDESK_DEMO=1; SEATDESK_DEMO=0 turns it off on both. */
@@ -95,6 +107,9 @@ export function loadServerConfig(source: Record<string, string | undefined>, cwd
     host: env.HOST?.trim() ?? "127.0.0.1",
     port: env.PORT,
     databaseUrl: url,
+    databaseReadUrl: env.DATABASE_READ_URL,
+    databasePrepare: env.DATABASE_PREPARE ?? true,
+    readWaitMs: env.SEATDESK_READ_WAIT_MS,
     dataDir: resolve(from, env.SEATDESK_DATA_DIR ?? ".data"),
     demo: env.SEATDESK_DEMO ?? !url,
     demoExtraUsers: env.SEATDESK_DEMO_EXTRA_USERS,

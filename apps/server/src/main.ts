@@ -11,6 +11,7 @@ import { systemClock, testClock, type Clock } from "./clock";
 import { configOrExit, loadServerConfig } from "./config";
 import { createApp } from "./http/app";
 import { createHttpServer } from "./http/server";
+import { ReadRouting } from "./services/read-routing";
 import { DirectorySearch } from "./services/directory-search";
 import { jsonLog } from "./log";
 import { installProcessGuards } from "./process-guards";
@@ -24,8 +25,12 @@ const { dataDir, databaseUrl: url } = config;
 // The built console beside the server: apps/web/dist from src/main.ts, and from the compiled dist/main.js alike.
 const staticDir = config.staticDir ?? fileURLToPath(new URL("../../web/dist", import.meta.url));
 
-const database = await connect({ url, dataDir: url ? undefined : join(dataDir, "pglite"), statementTimeoutMs: apiStatementTimeoutMs });
+const database = await connect({ url, dataDir: url ? undefined : join(dataDir, "pglite"), statementTimeoutMs: apiStatementTimeoutMs, prepare: config.databasePrepare });
 await database.migrate();
+// DATABASE_READ_URL: the console's reads on a streaming replica, each session reading its own writes (services/read-routing.ts).
+const readDatabase = config.databaseReadUrl
+  ? await connect({ url: config.databaseReadUrl, statementTimeoutMs: apiStatementTimeoutMs, prepare: config.databasePrepare })
+  : undefined;
 
 const demoAdminEmail = "admin@northwind.example";
 // Embedded: the demo sign-in is kept beside the data and printed at every start.
@@ -73,6 +78,7 @@ const http = createHttpServer(
       sessionPolicy: config.sessionPolicy,
       reportDir: config.reportDir,
       ...(directorySearch ? { directorySearch } : {}),
+      ...(readDatabase ? { reads: new ReadRouting(database.db, readDatabase.db, { waitMs: config.readWaitMs, log }) } : {}),
     },
     { staticDir },
   ),
@@ -123,6 +129,7 @@ try {
   const code = (e as NodeJS.ErrnoException).code;
   process.stderr.write(`Cannot listen on ${config.host}:${config.port}: ${code === "EADDRINUSE" ? "the port is in use (set PORT)" : code === "EADDRNOTAVAIL" ? "no such address here (set HOST)" : String(e)}\n`);
   await database.close();
+  await readDatabase?.close();
   process.exit(1);
 }
 
@@ -150,6 +157,7 @@ async function shutdown(signal: string): Promise<void> {
   };
   const [served, closed] = await Promise.all([http.shutdown(config.shutdownTimeoutMs), closeFinished()]);
   await database.close().catch((e: unknown) => log.error("closing the database failed", { error: String(e) }));
+  await readDatabase?.close().catch((e: unknown) => log.error("closing the read replica's pool failed", { error: String(e) }));
   log.info("stopped", { signal });
   process.exit(served && closed ? 0 : 1);
 }

@@ -29,7 +29,7 @@ const write = (level: string, msg: string, fields: Record<string, unknown> = {})
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
 const log = (msg: string, fields?: Record<string, unknown>) => write("info", msg, fields);
 
-const database = await connect({ url: config.databaseUrl, max: 3 });
+const database = await connect({ url: config.databaseUrl, max: 3, prepare: config.prepare });
 const stopping = new AbortController();
 let timer: NodeJS.Timeout | undefined;
 /** The close run under way, if any: a stop waits for it. */

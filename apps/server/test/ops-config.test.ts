@@ -21,6 +21,9 @@ describe("server configuration", () => {
       host: "127.0.0.1",
       port: 3000,
       databaseUrl: undefined,
+      databaseReadUrl: undefined,
+      databasePrepare: true,
+      readWaitMs: 500,
       dataDir: "/srv/seatdesk/.data",
       demo: true,
       demoExtraUsers: 0,
@@ -49,6 +52,9 @@ describe("server configuration", () => {
       HOST: "0.0.0.0",
       PORT: "8080",
       DATABASE_URL: "postgres://seatdesk:secret@db.internal:5432/seatdesk",
+      DATABASE_READ_URL: "postgres://seatdesk:secret@replica.internal:5432/seatdesk",
+      DATABASE_PREPARE: "0",
+      SEATDESK_READ_WAIT_MS: "250",
       SEATDESK_DATA_DIR: "/var/lib/seatdesk",
       SEATDESK_DEMO: "1",
       SEATDESK_REGIONS: "us-east-1=US East,eu-west-1=Europe (Ireland)",
@@ -71,6 +77,9 @@ describe("server configuration", () => {
       host: "0.0.0.0",
       port: 8080,
       databaseUrl: "postgres://seatdesk:secret@db.internal:5432/seatdesk",
+      databaseReadUrl: "postgres://seatdesk:secret@replica.internal:5432/seatdesk",
+      databasePrepare: false,
+      readWaitMs: 250,
       dataDir: "/var/lib/seatdesk",
       demo: true,
       demoExtraUsers: 100_000,
@@ -128,6 +137,16 @@ describe("server configuration", () => {
       expect(problems).toEqual(["DATABASE_URL: expected a PostgreSQL URL such as postgres://user:password@host:5432/seatdesk"]);
       expect(problems.join()).not.toContain("hunter2");
     }
+  });
+
+  it("DATABASE_READ_URL needs DATABASE_URL (the replica's primary); a bad one is never repeated", () => {
+    expect(problemsOf({ DATABASE_READ_URL: "postgres://replica/seatdesk" })).toEqual(["DATABASE_READ_URL: a read replica needs DATABASE_URL (its primary) too"]);
+    const problems = problemsOf({ DATABASE_URL: "postgres://db/seatdesk", DATABASE_READ_URL: "mysql://u:hunter2@replica/x" });
+    expect(problems).toEqual(["DATABASE_READ_URL: expected a PostgreSQL URL such as postgres://user:password@host:5432/seatdesk"]);
+    expect(problemsOf({ DATABASE_URL: "postgres://db/seatdesk", DATABASE_PREPARE: "maybe", SEATDESK_READ_WAIT_MS: "20000" })).toEqual([
+      'DATABASE_PREPARE: expected 1 or 0, got "maybe"',
+      'SEATDESK_READ_WAIT_MS: expected a whole number from 0 to 10000, got "20000"',
+    ]);
   });
 
   it("names every bad variable at once", () => {

@@ -46,6 +46,13 @@ export interface ConnectOptions {
    * worker runs long set-based statements and leaves it unbounded.
    */
   statementTimeoutMs?: number;
+  /**
+   * PostgreSQL: whether statements are prepared on the server (postgres.js's named statements; the default).
+   * Off for a pooler that hands each transaction to any server connection (PgBouncer before 1.21 in
+   * transaction mode): every statement is then sent unnamed, and the statement timeout is not sent as a
+   * connection parameter either (such a pooler refuses it), so it must be set on the database role.
+   */
+  prepare?: boolean;
 }
 
 /** The API server's statement timeout (PostgreSQL): a request fails (503) rather than waits longer on one statement. */
@@ -69,10 +76,12 @@ const casing = "snake_case" as const;
 export async function connect(options: ConnectOptions = {}): Promise<Database> {
   if (options.url) {
     const url = options.url;
-    const statementTimeoutMs = options.statementTimeoutMs ?? 0;
+    const prepare = options.prepare ?? true;
+    const statementTimeoutMs = prepare ? (options.statementTimeoutMs ?? 0) : 0;
     const client = postgres(url, {
       max: options.max ?? 10,
       onnotice: () => {},
+      prepare,
       ...postgresFaultBounds,
       ...(statementTimeoutMs > 0 ? { connection: { statement_timeout: statementTimeoutMs } } : {}),
     });
@@ -82,7 +91,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Database> {
       kind: "postgres",
       // On a connection of its own, without the statement timeout: a migration may rewrite a large table.
       migrate: async () => {
-        const migrator = postgres(url, { max: 1, onnotice: () => {}, ...postgresFaultBounds });
+        const migrator = postgres(url, { max: 1, onnotice: () => {}, prepare, ...postgresFaultBounds });
         try {
           await migratePostgres(drizzlePostgres(migrator, { casing }), { migrationsFolder });
         } finally {

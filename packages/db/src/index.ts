@@ -5,3 +5,4 @@ export * from "./prepared";
 export * from "./mappers";
 export * from "./rules-sql";
 export * from "./name-fold";
+export * from "./replication";

@@ -104,8 +104,18 @@ export const closeEnv = {
   SEATDESK_SHUTDOWN_TIMEOUT_S: envField.seconds(10, 3600),
 };
 
+/** Variables of the connection to PostgreSQL that the worker and the server both read. */
+export const databaseEnv = {
+  /**
+   * 0 behind a pooler that hands each transaction to any server connection (PgBouncer before 1.21 in
+   * transaction mode): no statement is prepared on the server (db connect()'s `prepare`). Default 1.
+   */
+  DATABASE_PREPARE: envField.flag(),
+};
+
 const workerEnv = z.object({
   DATABASE_URL: envField.postgresUrl("the worker runs against PostgreSQL: set it (embedded PGlite closes months inside the server)"),
+  ...databaseEnv,
   ...closeEnv,
   SEATDESK_REPORT_DIR: envField.text(),
 });
@@ -123,6 +133,8 @@ export function reportDirOf(value: string | undefined, cwd: string, embeddedDefa
 
 export interface WorkerConfig {
   databaseUrl: string;
+  /** Statements prepared on the server (DATABASE_PREPARE). */
+  prepare: boolean;
   closeEveryMs: number;
   shutdownTimeoutMs: number;
   /** Absolute; undefined: the worker writes no report files. */
@@ -133,6 +145,7 @@ export function loadWorkerConfig(source: Record<string, string | undefined>, cwd
   const env = readEnv(workerEnv, source);
   return {
     databaseUrl: env.DATABASE_URL!,
+    prepare: env.DATABASE_PREPARE ?? true,
     closeEveryMs: env.SEATDESK_CLOSE_EVERY_S,
     shutdownTimeoutMs: env.SEATDESK_SHUTDOWN_TIMEOUT_S,
     reportDir: reportDirOf(env.SEATDESK_REPORT_DIR, source.INIT_CWD ?? cwd),

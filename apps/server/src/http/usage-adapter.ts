@@ -42,7 +42,8 @@ function send(res: ServerResponse, status: number, body: unknown) {
 /**
  * Handles a single usage call, or a single (unbatched) GET query of any router (console reads such as
  * subscriptions.list from scripts and the typed client), or returns false for the regular tRPC adapter
- * to answer. Console queries read the session cookie through `cookiesFor`; queries never set cookies.
+ * to answer. Console queries read the session cookie through `cookiesFor`; a query sets none, but may clear the
+ * read replica's write position (services/read-routing.ts).
  */
 export function leanHandler(
   deps: Deps,

@@ -4,7 +4,7 @@ import { periodOf } from "@seatdesk/domain";
 import { estimatePeriod, inSnapshot, listInvoices, loadInvoice } from "../services/billing";
 import { decodeCursor, encodeCursor } from "../services/cursor";
 import { toWire } from "../wire";
-import { profileProcedure, router } from "../trpc/init";
+import { profileProcedure, profileReadProcedure, router } from "../trpc/init";
 
 /** At most this many bill lines in one answer; `lineCount` and `nextCursor` tell the rest. */
 export const maxLinesPerPage = 1000;
@@ -30,27 +30,27 @@ export const billingRouter = router({
    * The running estimate of the current period (DESIGN.md §4 "billing"): per charged user the fee and the
    * overage the domain computes from the month's ledger, the totals, and the overage against the budget.
    */
-  estimate: profileProcedure.input(z.object(linesPage)).query(async ({ ctx, input }) => {
+  estimate: profileReadProcedure.input(z.object(linesPage)).query(async ({ ctx, input }) => {
     const after = linesCursor(input.cursor);
     const now = ctx.clock.now();
-    const estimate = await inSnapshot(ctx.database.db, (tx) =>
+    const estimate = await inSnapshot(ctx.readDb, (tx) =>
       estimatePeriod(tx, ctx.catalog, ctx.profile, periodOf(now), now, { after, limit: input.limit }),
     );
     return toWire({ ...estimate, nextCursor: wireCursor(estimate.nextCursor) });
   }),
 
   /** Finalized invoices, newest period first; `cursor` is the last period of the previous page. */
-  invoices: profileProcedure
+  invoices: profileReadProcedure
     .input(z.object({ cursor: periodId.nullish(), limit: z.number().int().min(1).max(100).default(24) }))
     .query(async ({ ctx, input }) => {
-      const page = await listInvoices(ctx.database.db, ctx.profile, { before: input.cursor ?? null, limit: input.limit });
+      const page = await listInvoices(ctx.readDb, ctx.profile, { before: input.cursor ?? null, limit: input.limit });
       return toWire(page);
     }),
 
   /** One finalized invoice with its lines (in name order, paged like the estimate's). */
-  invoice: profileProcedure.input(z.object({ period: periodId, ...linesPage })).query(async ({ ctx, input }) => {
+  invoice: profileReadProcedure.input(z.object({ period: periodId, ...linesPage })).query(async ({ ctx, input }) => {
     const after = linesCursor(input.cursor);
-    const invoice = await inSnapshot(ctx.database.db, (tx) => loadInvoice(tx, ctx.profile, input.period, { after, limit: input.limit }));
+    const invoice = await inSnapshot(ctx.readDb, (tx) => loadInvoice(tx, ctx.profile, input.period, { after, limit: input.limit }));
     if (!invoice) throw new TRPCError({ code: "NOT_FOUND", message: `period: no invoice for ${input.period} in this profile` });
     return toWire({ ...invoice, nextCursor: wireCursor(invoice.nextCursor) });
   }),

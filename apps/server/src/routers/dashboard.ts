@@ -4,16 +4,16 @@ import { inSnapshot } from "../services/billing";
 import { activeUsersByDay, dashboardSummary } from "../services/dashboard";
 import { profileTrends } from "../services/trends";
 import { toWire } from "../wire";
-import { profileProcedure, router } from "../trpc/init";
+import { profileProcedure, profileReadProcedure, router } from "../trpc/init";
 
 export const dashboardRouter = router({
   /**
    * The Dashboard (DESIGN.md §4): subscriptions by tier and status, active users in the last day / 7 / 30 days,
    * credits used this period by tier and by client, and the overage spent so far against the budget.
    */
-  summary: profileProcedure.query(async ({ ctx }) => {
+  summary: profileReadProcedure.query(async ({ ctx }) => {
     const now = ctx.clock.now();
-    const summary = await inSnapshot(ctx.database.db, (tx) => dashboardSummary(tx, ctx.catalog, ctx.profile, periodOf(now), now));
+    const summary = await inSnapshot(ctx.readDb, (tx) => dashboardSummary(tx, ctx.catalog, ctx.profile, periodOf(now), now));
     return toWire(summary);
   }),
 
@@ -21,9 +21,9 @@ export const dashboardRouter = router({
    * Active users over time: for each of the last `days` UTC days (30 by default, today included), the users
    * with usage that day or whose last activity fell on it.
    */
-  activeUsersByDay: profileProcedure.input(z.object({ days: z.number().int().min(1).max(90).default(30) })).query(async ({ ctx, input }) => {
+  activeUsersByDay: profileReadProcedure.input(z.object({ days: z.number().int().min(1).max(90).default(30) })).query(async ({ ctx, input }) => {
     const now = ctx.clock.now();
-    return toWire(await activeUsersByDay(ctx.database.db, ctx.profile, now, input.days));
+    return toWire(await activeUsersByDay(ctx.readDb, ctx.profile, now, input.days));
   }),
 
   /**
@@ -32,8 +32,8 @@ export const dashboardRouter = router({
    * (included, overage, unbilled) and the invoice's money — the finalized invoice for a closed month, the
    * running estimate's for a month not closed yet, zeros before the profile existed.
    */
-  trends: profileProcedure.query(async ({ ctx }) => {
+  trends: profileReadProcedure.query(async ({ ctx }) => {
     const now = ctx.clock.now();
-    return toWire(await inSnapshot(ctx.database.db, (tx) => profileTrends(tx, ctx.catalog, ctx.profile, now)));
+    return toWire(await inSnapshot(ctx.readDb, (tx) => profileTrends(tx, ctx.catalog, ctx.profile, now)));
   }),
 });

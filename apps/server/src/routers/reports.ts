@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { activityPage } from "../reports/activity";
-import { profileInput, profileProcedure, router } from "../trpc/init";
+import { profileInput, profileProcedure, profileReadProcedure, router } from "../trpc/init";
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a UTC day as YYYY-MM-DD");
 
@@ -13,7 +13,7 @@ export const reportsRouter = router({
    * One page of the report over [from, to] (at most 92 days): per UTC day, user and client, sorted so, with
    * the column version. Live data: late events show as soon as they are recorded.
    */
-  activity: profileProcedure
+  activity: profileReadProcedure
     .input(activityRangeInput.extend({ cursor: z.string().max(400).nullish(), limit: z.number().int().min(1).max(1_000).default(100) }))
-    .query(({ ctx, input }) => activityPage(ctx.database.db, ctx.profile, input, ctx.clock.now())),
+    .query(({ ctx, input }) => activityPage(ctx.readDb, ctx.profile, input, ctx.clock.now())),
 });

@@ -14,7 +14,7 @@ import { decodeCursor } from "../services/cursor";
 import { countUsersTab, listUsersTab, type UsersTabFilters } from "../services/users-tab";
 import { decodeSortCursor, usersSorts } from "../services/users-sort";
 import type { Context } from "../trpc/context";
-import { profileAdminProcedure, profileProcedure, router } from "../trpc/init";
+import { profileAdminProcedure, profileProcedure, profileReadProcedure, router } from "../trpc/init";
 import { toWire } from "../wire";
 
 export const usersPageSize = 50;
@@ -149,13 +149,13 @@ async function changeAssignments(
 
 export const subscriptionsRouter = router({
   /** The Users tab: one row per directory user, their subscription in this profile, where the tier comes from, this month's credits. */
-  list: profileProcedure.input(usersListInput).query(({ ctx, input }) => {
+  list: profileReadProcedure.input(usersListInput).query(({ ctx, input }) => {
     const sort = input.sort ?? "name";
     const order = input.order ?? "asc";
     const keyed = sort === "name" || !input.cursor ? null : decodeSortCursor(input.cursor, sort, order);
     if (sort !== "name" && input.cursor && !keyed) throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor this list gave out for this sort and order" });
     // Already in wire form (instants as ISO strings): the hot read skips a JSON round trip.
-    return listUsersTab(ctx.database.db, ctx.catalog, {
+    return listUsersTab(ctx.readDb, ctx.catalog, {
       ...filtersOf(ctx, input),
       sort,
       order,
@@ -170,26 +170,26 @@ export const subscriptionsRouter = router({
    * How many users the Users tab lists with these filters and search (every page together): a query of its
    * own, so the pages stay one keyset read each.
    */
-  count: profileProcedure.input(usersFilterInput).query(async ({ ctx, input }) => ({ count: await countUsersTab(ctx.database.db, filtersOf(ctx, input)) })),
+  count: profileReadProcedure.input(usersFilterInput).query(async ({ ctx, input }) => ({ count: await countUsersTab(ctx.readDb, filtersOf(ctx, input)) })),
 
   /**
    * One user's page: their Users-tab row (tier and where it comes from, status, last active, this month's
    * credits), this month's charge so far, and their notices, newest first.
    */
-  user: profileProcedure.input(z.object({ userId: z.uuid() })).query(async ({ ctx, input }) => {
+  user: profileReadProcedure.input(z.object({ userId: z.uuid() })).query(async ({ ctx, input }) => {
     const now = ctx.clock.now();
-    const page = await listUsersTab(ctx.database.db, ctx.catalog, { accountId: ctx.accountId, profileId: ctx.profile.id, userId: input.userId, limit: 1, now });
+    const page = await listUsersTab(ctx.readDb, ctx.catalog, { accountId: ctx.accountId, profileId: ctx.profile.id, userId: input.userId, limit: 1, now });
     const row = page.rows[0];
     if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "userId: no such user in this account" });
     const period = periodOf(now);
-    const [stored] = await ctx.database.db
+    const [stored] = await ctx.readDb
       .select()
       .from(subscriptions)
       .where(and(eq(subscriptions.accountId, ctx.accountId), eq(subscriptions.profileId, ctx.profile.id), eq(subscriptions.userId, input.userId)));
-    const ledgers = await loadLedgers(ctx.database.db, ctx.accountId, ctx.profile.id, period, [input.userId]);
+    const ledgers = await loadLedgers(ctx.readDb, ctx.accountId, ctx.profile.id, period, [input.userId]);
     const ledger = ledgers.get(input.userId) ?? (stored ? ledgerFor(period, toDomain(stored), null) : null);
     const charge = ledger ? computeCharge(ctx.catalog, ledger, period) : null;
-    const userNotices = await ctx.database.db
+    const userNotices = await ctx.readDb
       .select({ id: notices.id, period: notices.period, kind: notices.kind, detail: notices.detail, createdAt: notices.createdAt })
       .from(notices)
       .where(and(eq(notices.accountId, ctx.accountId), eq(notices.profileId, ctx.profile.id), eq(notices.userId, input.userId)))
@@ -204,8 +204,8 @@ export const subscriptionsRouter = router({
   }),
 
   /** The Groups tab: groups with the tier assigned in this profile, members and subscribed members. */
-  listGroups: profileProcedure.input(pageInput.extend({ assignedOnly: z.boolean().optional() })).query(async ({ ctx, input }) =>
-    listGroupsTab(ctx.database.db, {
+  listGroups: profileReadProcedure.input(pageInput.extend({ assignedOnly: z.boolean().optional() })).query(async ({ ctx, input }) =>
+    listGroupsTab(ctx.readDb, {
       accountId: ctx.accountId,
       profileId: ctx.profile.id,
       search: input.search,

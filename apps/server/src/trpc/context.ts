@@ -5,6 +5,7 @@ import type { SignInLimits } from "../auth/throttle";
 import type { Clock } from "../clock";
 import type { Log } from "../log";
 import type { DirectorySearch } from "../services/directory-search";
+import type { ReadRouting } from "../services/read-routing";
 
 /** What the server is made of; injected, so PGlite, PostgreSQL and tests plug in the same way. */
 export interface Deps {
@@ -30,6 +31,8 @@ export interface Deps {
   sessionPolicy?: { idleMs: number; absoluteMs: number };
   /** Where the scheduled jobs write the daily activity report files (issue 15); unset: none are written. */
   reportDir?: string | undefined;
+  /** The console's reads on a read replica (DATABASE_READ_URL); unset, every read goes to `database`. */
+  reads?: ReadRouting;
   /** Sign-in throttling limits, each defaulting to auth/throttle.ts's defaultSignInLimits. */
   signInLimits?: Partial<SignInLimits>;
 }

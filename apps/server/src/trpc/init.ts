@@ -50,7 +50,19 @@ const mapErrors = t.middleware(async ({ ctx, path, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/**
+ * With a read replica: after a console mutation commits, the session's reads must see it (services/read-routing.ts).
+ * A failure here does not undo the change; the session's next reads may then come from a replica that is behind.
+ */
+const keepWritePosition = t.middleware(async ({ ctx, type, next }) => {
+  const result = await next();
+  if (result.ok && type === "mutation" && ctx.reads && ctx.sessionToken) {
+    await ctx.reads.noteWrite(ctx.cookies).catch((e: unknown) => ctx.log.error("could not read the write position", { error: String(e) }));
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(keepWritePosition);
 
 const signInFirst = () => new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
 const viewersRead = () => new TRPCError({ code: "FORBIDDEN", message: "Viewers cannot change anything" });
@@ -131,3 +143,12 @@ const inProfile = (mutates: boolean) =>
 export const profileProcedure = inProfile(false);
 /** The same, for owners and admins. */
 export const profileAdminProcedure = inProfile(true);
+
+/**
+ * A console read inside a profile that may be served by the read replica (DATABASE_READ_URL): `ctx.readDb` is
+ * the replica unless this session's own last change has not reached it yet; without a replica, the primary.
+ * Only for reads that write nothing.
+ */
+export const profileReadProcedure = profileProcedure.use(async ({ ctx, next }) =>
+  next({ ctx: { readDb: ctx.reads ? await ctx.reads.dbFor(ctx.cookies) : ctx.database.db } }),
+);
