@@ -42,8 +42,11 @@ apt_install() { # packages...
 ours() { # name
   local pid
   pid=$(cat "$cell_dir/$1.pid" 2>/dev/null) || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$(cat "$cell_dir/$1.match")"
+  [ -n "$pid" ] && alive "$pid" && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$(cat "$cell_dir/$1.match")"
 }
+
+# Running: not gone and not a zombie waiting to be reaped (the processes' parent is init once `up` exits).
+alive() { [ -r "/proc/$1/stat" ] && ! grep -qE '^[0-9]+ \(.*\) [ZX]' "/proc/$1/stat" 2>/dev/null; }
 
 down() {
   [ -d "$cell_dir" ] || { say "nothing to stop ($cell_dir does not exist)"; return 0; }
@@ -60,11 +63,11 @@ down() {
   done
   for _ in $(seq 1 150); do
     local left=()
-    for pid in "${stopping[@]}"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
+    for pid in "${stopping[@]}"; do alive "$pid" && left+=("$pid"); done
     [ ${#left[@]} -eq 0 ] && break
     sleep 0.1
   done
-  for pid in "${stopping[@]}"; do kill -0 "$pid" 2>/dev/null && { say "process $pid did not stop within 15 s: killing it"; kill -KILL "$pid" 2>/dev/null || true; }; done
+  for pid in "${stopping[@]}"; do alive "$pid" && { say "process $pid did not stop within 15 s: killing it"; kill -KILL "$pid" 2>/dev/null || true; }; done
   rm -rf "$cell_dir"
   say "stopped ${#stopping[@]} processes, removed $cell_dir"
 }
