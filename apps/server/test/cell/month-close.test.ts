@@ -35,6 +35,8 @@ beforeAll(async () => {
   await single.database.migrate();
 });
 afterAll(async () => {
+  // A worker left paused by a failure above would hold up cell:down until its SIGKILL.
+  for (const w of cell().workers) if (running(w.pid)) process.kill(w.pid, "SIGCONT");
   await h.close();
   await single.close();
   await root.unsafe(`drop database if exists "${singleName}" with (force)`);
