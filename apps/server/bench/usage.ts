@@ -38,14 +38,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
-import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { defaultCatalog, periodOf } from "@seatdesk/domain";
+import { defaultCatalog } from "@seatdesk/domain";
 import * as schema from "@seatdesk/db";
-import { accounts, connect, profiles, rowsOf, type Database, type Db } from "@seatdesk/db";
+import { connect, type Database, type Db } from "@seatdesk/db";
 import { benchDatabase } from "@seatdesk/db/bench";
-import { generateApiKey } from "../src/auth/api-keys";
 import { systemClock } from "../src/clock";
 import { createApp, createContext } from "../src/http/app";
 import { jsonLog, silentLog } from "../src/log";
@@ -54,6 +52,7 @@ import type { Deps } from "../src/trpc/context";
 import { publicProcedure, router, usageProcedure } from "../src/trpc/init";
 import { startPgBouncer } from "../test/pgbouncer";
 import type { PhaseConfig, PhaseKind, PhaseMessage } from "./usage-clients";
+import { seedUsage, userId, userIdSql, type Seeded } from "./usage-seed";
 
 const users = Math.max(10, Number(process.env.BENCH_USERS ?? 2_000));
 const durationMs = Number(process.env.BENCH_SECONDS ?? 15) * 1000;
@@ -85,10 +84,6 @@ const summary = (values: ArrayLike<number>) => {
   const sorted = Float64Array.from(values).sort();
   return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN };
 };
-
-/** Deterministic ids, so pgbench can name a random user by its number. */
-const userId = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, "0")}`;
-const userIdSql = (n: string) => `('00000000-0000-4000-8000-' || lpad(to_hex(${n}::int), 12, '0'))::uuid`;
 
 /**
  * CPU time (user + system) of a process or thread from /proc, in ms; null where there is no /proc (or
@@ -159,55 +154,6 @@ const bench = benchDatabase("usage", say, () => {
 const databaseName = bench.name;
 const benchUrl = bench.url;
 
-interface Seeded {
-  accountId: string;
-  profileId: string;
-  period: string;
-  key: string;
-  userIds: string[];
-}
-
-/** One account, a profile with overages on, `users` Pro users already Active with this month's ledgers, and an API key. */
-async function seed(database: Database): Promise<Seeded> {
-  const db = database.db;
-  const now = systemClock.now();
-  const period = periodOf(now);
-  const [account] = await db.insert(accounts).values({ name: "Bench Corp" }).returning();
-  const accountId = account!.id;
-  const [profile] = await db.insert(profiles).values({ accountId, region: "us-east-1", name: "Main", overagesEnabled: true }).returning();
-  const profileId = profile!.id;
-  const monthStart = period.start.toISOString();
-  await db.execute(sql`
-    insert into directory_users (account_id, id, user_name, display_name, email)
-    select ${accountId}::uuid, ${sql.raw(userIdSql("i"))}, 'user' || i || '@bench.example', 'Bench User ' || i, 'user' || i || '@bench.example'
-    from generate_series(1, ${users}::int) as i`);
-  await db.execute(sql`
-    insert into assignments (account_id, profile_id, user_id, tier)
-    select account_id, ${profileId}::uuid, id, 'pro' from directory_users where account_id = ${accountId}::uuid`);
-  await db.execute(sql`
-    insert into subscriptions (account_id, profile_id, user_id, tier, status, activated_at, last_active_at, created_at, updated_at)
-    select account_id, ${profileId}::uuid, id, 'pro', 'active', ${monthStart}::timestamptz - interval '40 days',
-      ${now.toISOString()}::timestamptz - interval '1 hour', ${monthStart}::timestamptz - interval '60 days', ${now.toISOString()}::timestamptz
-    from directory_users where account_id = ${accountId}::uuid`);
-  // Most users part-way through the allowance (Pro: 1,000 credits), one in ten already in overage.
-  await db.execute(sql`
-    insert into subscription_months (account_id, profile_id, period, user_id, fee_tier, active_at_start, included_cc, overage_cc)
-    select account_id, ${profileId}::uuid, ${period.id}, id, 'pro', true,
-      case when h % 10 = 0 then 100000 else h % 75000 end, case when h % 10 = 0 then h % 20000 else 0 end
-    from (select account_id, id, hashtext(id::text) & 2147483647 as h from directory_users where account_id = ${accountId}::uuid) as u`);
-  await db.execute(sql`
-    insert into profile_months (account_id, profile_id, period, overage_cc)
-    select ${accountId}::uuid, ${profileId}::uuid, ${period.id}, coalesce(sum(overage_cc), 0) from subscription_months
-    where account_id = ${accountId}::uuid and profile_id = ${profileId}::uuid and period = ${period.id}`);
-  const { key, lookup, secretHash } = generateApiKey();
-  await db.execute(sql`
-    insert into api_keys (account_id, profile_id, name, lookup, secret_hash, created_by)
-    values (${accountId}::uuid, ${profileId}::uuid, 'bench', ${lookup}, ${secretHash}, 'bench@bench.example')`);
-  await db.execute(sql`analyze`);
-  return { accountId, profileId, period: period.id, key, userIds: Array.from({ length: users }, (_, i) => userId(i + 1)) };
-}
-
-/** The ceiling: pgbench running the same debit (one UPDATE of the counters, one INSERT of the event) as one transaction. */
 async function ceiling(seeded: Seeded, dir: string): Promise<{ tps: number; latencyMs: number; transactions: number; postgresCpuMs: number } | { missing: string }> {
   const cpu: { first?: { at: number; c: CpuSample }; last?: { at: number; c: CpuSample } } = {};
   // A stored answer of the size the server stores, so the row written is the same size.
@@ -496,7 +442,7 @@ async function main() {
   const servers: Server[] = [];
   try {
     await database.migrate();
-    const seeded = await seed(database);
+    const seeded = await seedUsage(database, users);
     backendPids = async () =>
       (await raw<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${databaseName} and backend_type = 'client backend' and pid <> pg_backend_pid()`).map((r) => r.pid);
     const [before] = await raw<{ used: string; events: string }[]>`

@@ -23,6 +23,8 @@ export function fixedClock(start: Date): Clock & { set(d: Date): void } {
 /**
  * The demo's test clock: real time plus an offset that only grows. `onMove` keeps the offset (the
  * embedded server writes it beside its data, so a restart does not send the clock back).
+ * The offset is this process's: demo mode is single-server. A cell of several servers on one database runs
+ * without the demo, on the real clock (README "Run a cell"; test/cell/shared-state.test.ts).
  */
 export function testClock(offsetMs: number, onMove: (offsetMs: number) => void = () => {}): Clock & { offsetMs(): number } {
   let offset = Math.max(0, offsetMs);

@@ -2,7 +2,7 @@ import postgres from "postgres";
 
 /** A benchmark's own PostgreSQL database: created fresh, dropped at the end and on Ctrl-C or SIGTERM. */
 export interface BenchDatabase {
-  /** `seatdesk_bench_<kind>_<pid>` */
+  /** `seatdesk_bench_<kind>_<pid>` (BENCH_DATABASE_PREFIX replaces `seatdesk_bench`) */
   name: string;
   /** DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) with this database's name. */
   url: string;
@@ -17,7 +17,8 @@ export interface BenchDatabase {
  */
 export function benchDatabase(kind: string, say: (line: string) => void, onInterrupt: () => void = () => {}): BenchDatabase {
   const serverUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const name = `seatdesk_bench_${kind}_${process.pid}`;
+  // BENCH_DATABASE_PREFIX: another prefix for the names (a shared server where each person has their own).
+  const name = `${process.env.BENCH_DATABASE_PREFIX ?? "seatdesk_bench"}_${kind}_${process.pid}`;
   const u = new URL(serverUrl);
   u.pathname = `/${name}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });

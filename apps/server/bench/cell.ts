@@ -1,0 +1,201 @@
+/**
+ * `pnpm bench:cell`: what a second process buys in a cell (ops/cell.sh: servers and workers on one PostgreSQL
+ * database behind HAProxy), measured in the same run with one and with two.
+ *
+ * 1. Requests: a fresh database `seatdesk_bench_cell_<pid>` (on the server of DATABASE_URL, as the other
+ *    benches) seeded with bench:usage's tenant (BENCH_USERS, 2,000 Active Pro users, a key) and bench:console's
+ *    (BENCH_CONSOLE_USERS, 10,000 directory users, an owner). A cell of 1 server, then of 2, behind HAProxy and
+ *    without workers; against each, bench:usage's clients (usage.record, one event a request) and then
+ *    bench:console's clients (first pages, searches, deep pages and views of the Users tab), BENCH_CLIENTS (8)
+ *    each, 2 s of warm-up then BENCH_SECONDS (15): events a second, and the console's p95 at the client.
+ * 2. The month close: bench:close's data, BENCH_SUBSCRIPTIONS (1,000,000) subscriptions over profiles of 100,
+ *    created on the 1st of the month before last (so two months are due), in a database of its own for each
+ *    run: a cell with 1 worker, then one with 2 (closing every second), the data committed in one
+ *    transaction once the workers are up; timed from that commit until no profile is due (±1 s: the workers'
+ *    poll).
+ * Prints each figure and `ratio_two_to_one` for each (events/s: higher is better; p95 and close seconds:
+ * lower is better), then one JSON line. The databases are dropped and the cells stopped at the end, also on Ctrl-C.
+ * CELL_PORT fixes HAProxy's port (the servers take the next ones); otherwise free ports are used.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Worker } from "node:worker_threads";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { connect, rowsOf } from "@seatdesk/db";
+import { benchDatabase, type BenchDatabase } from "@seatdesk/db/bench";
+import { seedClose } from "@seatdesk/scheduler/bench/seed";
+import { generatePassword } from "../src/auth/password";
+import type { ClientsConfig, ClientsMessage } from "./console-clients";
+import { nameFragments, seedConsole } from "./console-seed";
+import type { PhaseConfig, PhaseMessage } from "./usage-clients";
+import { seedUsage } from "./usage-seed";
+
+const usageUsers = Math.max(10, Number(process.env.BENCH_USERS ?? 2_000));
+const consoleUsers = Math.max(100, Number(process.env.BENCH_CONSOLE_USERS ?? 10_000));
+const subscriptions = Math.max(100, Number(process.env.BENCH_SUBSCRIPTIONS ?? 1_000_000));
+const durationMs = Number(process.env.BENCH_SECONDS ?? 15) * 1000;
+const warmupMs = 2_000;
+const clients = Math.max(1, Number(process.env.BENCH_CLIENTS ?? 8));
+const perProfile = 100;
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+const run = promisify(execFile);
+const say = (line = "") => process.stdout.write(`${line}\n`);
+const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+// ---- The cell, through the same script as `pnpm cell:up` ----
+
+let cellDir: string | null = null;
+async function cellUp(databaseUrl: string, servers: number, workers: number): Promise<string> {
+  cellDir = mkdtempSync(join(tmpdir(), "seatdesk-bench-cell-"));
+  // CELL_PORT: HAProxy there and the servers on the next ports; otherwise free ones.
+  const base = process.env.CELL_PORT ? Number(process.env.CELL_PORT) : null;
+  const serverPorts = base ? Array.from({ length: servers }, (_, i) => base + 1 + i) : await Promise.all(Array.from({ length: servers }, () => freePort()));
+  const port = base ?? (await freePort());
+  const env = { ...process.env, DATABASE_URL: databaseUrl, CELL_DIR: join(cellDir, "state"), CELL_PORT: String(port), CELL_SERVER_PORTS: serverPorts.join(","), CELL_WORKERS: String(workers), CELL_CLOSE_EVERY_S: "1", CELL_QUIET: "1" };
+  await run("bash", [join(root, "ops/cell.sh"), "up"], { env, timeout: 300_000 });
+  return (JSON.parse(readFileSync(join(cellDir, "state", "state.json"), "utf8")) as { url: string }).url;
+}
+async function cellDown(): Promise<void> {
+  if (!cellDir) return;
+  const dir = cellDir;
+  cellDir = null;
+  await run("bash", [join(root, "ops/cell.sh"), "down"], { env: { ...process.env, CELL_DIR: join(dir, "state") } }).catch((e: unknown) => say(`cell:down failed: ${String(e)}`));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A TypeScript worker thread (tsx's hooks first), as bench:usage and bench:console run their clients. */
+function clientsThread<M extends { type: string }>(file: string, config: unknown): Promise<M> {
+  const worker = new Worker(
+    `const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}); register(); await import(${JSON.stringify(new URL(file, import.meta.url).href)});`,
+    { eval: true, workerData: config },
+  );
+  return new Promise<M>((resolve, reject) => {
+    worker.on("message", (m: M) => {
+      if (m.type !== "done") return;
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the clients' worker exited with code ${code} before finishing`)));
+  });
+}
+
+const p95 = (values: ArrayLike<number>) => {
+  const sorted = Float64Array.from(values).sort();
+  return sorted.length ? sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)]! : Number.NaN;
+};
+
+// ---- 1. Requests through HAProxy ----
+
+async function requests(bench: BenchDatabase) {
+  const database = await connect({ url: bench.url, max: 2 });
+  const raw = postgres(bench.url, { max: 1, onnotice: () => {} });
+  const password = generatePassword();
+  try {
+    await database.migrate();
+    const usage = await seedUsage(database, usageUsers);
+    const consoleTenant = await seedConsole(database, raw, password, consoleUsers);
+    const fragments = nameFragments(200);
+    const out: Record<1 | 2, { eventsPerSecond: number; usageP95Ms: number; consoleP95Ms: number; failures: number }> = {} as never;
+    for (const servers of [1, 2] as const) {
+      const url = await cellUp(bench.url, servers, 0);
+      try {
+        await raw`analyze usage_events, subscription_months, profile_months`;
+        const u = await clientsThread<Extract<PhaseMessage, { type: "done" }>>("./usage-clients.ts", {
+          url, key: usage.key, kind: "single", path: "/trpc/usage.record", clients, warmupMs, durationMs, batchSize: 1, userIds: usage.userIds, maxCredits: 2, runId: `cell${servers}-${process.pid}`,
+        } satisfies PhaseConfig);
+        const c = await clientsThread<Extract<ClientsMessage, { type: "done" }>>("./console-clients.ts", {
+          url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, warmupMs, durationMs, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors,
+        } satisfies ClientsConfig);
+        out[servers] = { eventsPerSecond: u.events / (u.elapsedMs / 1000), usageP95Ms: p95(u.latencies), consoleP95Ms: c.clientP95Ms, failures: u.failures + c.errorCount };
+        say(`  ${servers} server${servers > 1 ? "s" : ""}: usage.record ${out[servers].eventsPerSecond.toFixed(0)} events/s (p95 ${out[servers].usageP95Ms.toFixed(1)} ms); console p95 ${c.clientP95Ms.toFixed(1)} ms` +
+          (out[servers].failures ? `; ${out[servers].failures} failures (${u.firstErrors.concat(c.errors).slice(0, 2).join(" | ")})` : ""));
+      } finally {
+        await cellDown();
+      }
+    }
+    return out;
+  } finally {
+    await raw.end({ timeout: 5 });
+    await database.close();
+  }
+}
+
+// ---- 2. The month close ----
+
+async function close(workers: 1 | 2): Promise<{ seconds: number; invoices: number }> {
+  const bench = benchDatabase(`cell_close${workers}`, say, () => void cellDown());
+  await bench.create();
+  const database = await connect({ url: bench.url, max: 1 });
+  const raw = postgres(bench.url, { max: 1, onnotice: () => {} });
+  try {
+    await database.migrate();
+    await cellUp(bench.url, 1, workers);
+    try {
+      // Two months due: the profiles were made on the 1st of the month before last (UTC).
+      const now = new Date();
+      const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 1));
+      const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+      const t0 = performance.now();
+      await seedClose(raw, { profiles: Math.ceil(subscriptions / perProfile), perProfile, period: start.toISOString().slice(0, 7), periodStart: start.toISOString(), nextStart: next.toISOString() });
+      const seeded = performance.now();
+      const due = async () => rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from profiles where closed_through is null or closed_through < ${next.toISOString().slice(0, 7)}`))[0]!.n;
+      while ((await due()) > 0) await sleep(250);
+      const seconds = (performance.now() - seeded) / 1000;
+      const [row] = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from invoices`));
+      say(`  ${workers} worker${workers > 1 ? "s" : ""}: ${subscriptions.toLocaleString("en-US")} subscriptions, two months each, closed in ${seconds.toFixed(1)} s (seeded in ${((seeded - t0) / 1000).toFixed(1)} s); ${row!.n.toLocaleString("en-US")} invoices`);
+      return { seconds, invoices: row!.n };
+    } finally {
+      await cellDown();
+    }
+  } finally {
+    await raw.end({ timeout: 5 });
+    await database.close();
+    await bench.dispose();
+  }
+}
+
+async function main() {
+  say(`Seatdesk cell benchmark: 1 vs 2 API servers behind HAProxy (${clients} clients, ${durationMs / 1000} s a phase), 1 vs 2 workers closing ${subscriptions.toLocaleString("en-US")} subscriptions`);
+  const bench = benchDatabase("cell", say, () => void cellDown());
+  await bench.create();
+  let r: Awaited<ReturnType<typeof requests>>;
+  try {
+    r = await requests(bench);
+  } finally {
+    await bench.dispose();
+  }
+  const c1 = await close(1);
+  const c2 = await close(2);
+  const result = {
+    usage: { one_eps: round(r[1].eventsPerSecond, 0), two_eps: round(r[2].eventsPerSecond, 0), ratio_two_to_one: round(r[2].eventsPerSecond / r[1].eventsPerSecond) },
+    console: { one_p95_ms: round(r[1].consoleP95Ms), two_p95_ms: round(r[2].consoleP95Ms), ratio_two_to_one: round(r[2].consoleP95Ms / r[1].consoleP95Ms) },
+    close: { subscriptions, one_s: round(c1.seconds, 1), two_s: round(c2.seconds, 1), ratio_two_to_one: round(c2.seconds / c1.seconds) },
+  };
+  say(`  ratio_two_to_one: usage events/s ${result.usage.ratio_two_to_one}, console p95 ${result.console.ratio_two_to_one}, close seconds ${result.close.ratio_two_to_one}`);
+  say(JSON.stringify(result));
+  const failures = r[1].failures + r[2].failures;
+  const expectedInvoices = 2 * Math.ceil(subscriptions / perProfile);
+  return failures === 0 && c1.invoices === expectedInvoices && c2.invoices === expectedInvoices ? 0 : 1;
+}
+
+process.exitCode = await main();
