@@ -65,6 +65,13 @@ describe("statements that leave one account", () => {
     expect(
       problems("insert into invoices (account_id, profile_id, period) select v.account_id, v.profile_id, $1 from json_to_recordset($2::json) as v(account_id uuid, profile_id uuid)"),
     ).toEqual([batch]);
+    // A batch that holds one account's rows is that account's statement.
+    const close = "update profiles set closed_through = $1 where (account_id, id) in (select * from unnest($2::uuid[], $3::uuid[]))";
+    expect(problems(close, ["2026-01", `{${a},${a}}`, `{${b},${a}}`])).toEqual([]);
+    expect(problems(close, ["2026-01", `{${a},${b}}`, `{${b},${a}}`])).toEqual([batch]);
+    const heads = "insert into invoices (account_id, profile_id, period) select v.account_id, v.profile_id, $1 from json_to_recordset($2::json) as v(account_id uuid, profile_id uuid)";
+    expect(problems(heads, ["2026-01", JSON.stringify([{ account_id: a, profile_id: b }])])).toEqual([]);
+    expect(problems(heads, ["2026-01", JSON.stringify([{ account_id: a, profile_id: b }, { account_id: b, profile_id: a }])])).toEqual([batch]);
     // A join that leaves the batch's account: not a batch of single-account rows.
     expect(
       problems("select m.user_id from unnest($1::uuid[], $2::uuid[]) as t(account_id, profile_id) join subscription_months m on m.profile_id = t.profile_id"),

@@ -109,11 +109,38 @@ export function tenantSqlProblems(statement: string, params: readonly unknown[],
     if (calls.length !== 1) return null;
     const f = bodyOf(calls[0]);
     const name = list(f.funcname).map((x) => String(bodyOf(x).sval)).join(".");
-    const values = list(f.args).map((a) => (kindOf(a) === "TypeCast" && kindOf(bodyOf(a).arg) === "ParamRef" ? constant(a) : null));
-    if (values.length === 0 || values.some((v) => v === null)) return null;
-    if (name === "unnest") return values.map((v) => `batch:${v}`);
-    if ((name === "json_to_recordset" || name === "jsonb_to_recordset") && values.length === 1) return names.map((n) => `batch:${n}:${values[0]}`);
+    const args = list(f.args).map((a) => (kindOf(a) === "TypeCast" && kindOf(bodyOf(a).arg) === "ParamRef" ? Number(bodyOf(bodyOf(a).arg).number) - 1 : null));
+    if (args.length === 0 || args.some((i) => i === null)) return null;
+    const given = args.map((i) => params[i!]);
+    if (name === "unnest") return given.map((v, i) => columnValue(arrayElements(v), `batch:${args[i]}`));
+    if ((name === "json_to_recordset" || name === "jsonb_to_recordset") && given.length === 1) {
+      const rows = jsonRows(given[0]);
+      return names.map((n) => columnValue(rows?.map((r) => r[n]) ?? null, `batch:${args[0]}:${n}`));
+    }
     return null;
+  }
+
+  /** A batch column's values as one account when they are all the same (a batch of one account's rows), else the batch. */
+  function columnValue(values: unknown[] | null, batch: string): string {
+    const distinct = values ? new Set(values.map((v) => JSON.stringify(v))) : null;
+    return distinct?.size === 1 ? `value:${[...distinct][0]}` : batch;
+  }
+
+  /** The elements of a one-dimensional array of uuids or plain words as PostgreSQL's input syntax writes it; null otherwise. */
+  function arrayElements(v: unknown): string[] | null {
+    if (typeof v !== "string" || !/^\{[^{}"\\]*\}$/.test(v)) return null;
+    return v === "{}" ? [] : v.slice(1, -1).split(",");
+  }
+
+  function jsonRows(v: unknown): Record<string, unknown>[] | null {
+    try {
+      const rows = JSON.parse(String(v)) as unknown;
+      return Array.isArray(rows) && rows.every((r) => r && typeof r === "object") ? (rows as Record<string, unknown>[]) : null;
+    } catch (e) {
+      // Not JSON the check can read: the batch is taken for several accounts, the stricter reading.
+      if (e instanceof SyntaxError) return null;
+      throw e;
+    }
   }
 
   /** The entry and column a column reference names, searching outward as PostgreSQL does; null when it carries no account. */

@@ -73,7 +73,7 @@ export function applicationDatabase(database: Database): Database {
   if (!file) return database;
   const logger = {
     logQuery(query: string, params: unknown[]) {
-      const line: LoggedStatement = { sql: query, params: params.map((p) => (typeof p === "string" && p.length > 200 ? `${p.slice(0, 200)}…` : p)) };
+      const line: LoggedStatement = { sql: query, params };
       appendFileSync(file, `${JSON.stringify(line)}\n`);
     },
   };
