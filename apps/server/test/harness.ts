@@ -18,7 +18,7 @@ import {
   type AdminRole,
   type Database,
 } from "@seatdesk/db";
-import { openTestDatabase } from "@seatdesk/db/testing";
+import { applicationDatabase, openTestDatabase } from "@seatdesk/db/testing";
 import { hashPassword } from "../src/auth/password";
 import type { ConsoleSession } from "../src/auth/sessions";
 import { fixedClock } from "../src/clock";
@@ -45,7 +45,7 @@ export interface Harness {
 export async function openHarness(): Promise<Harness> {
   const database = await openTestDatabase();
   const clock = fixedClock(testNow);
-  const deps: Deps = { database, clock, log: silentLog, catalog: defaultCatalog, regions: defaultRegions };
+  const deps: Deps = { database: applicationDatabase(database), clock, log: silentLog, catalog: defaultCatalog, regions: defaultRegions };
   return { database, deps, clock, close: () => database.close() };
 }
 

@@ -21,7 +21,8 @@ afterAll(() => rx.close());
 
 const s = 1000;
 const later = (ms: number) => new Date(testNow.getTime() + ms);
-const deliver = (t: Tenant, now: Date) => deliverDue(h.database.db, now, { accountId: t.accountId, random: () => 0.5 });
+// Through the application's database: the product's statements (tenant-sql.test.ts reads them).
+const deliver = (t: Tenant, now: Date) => deliverDue(h.deps.database.db, now, { accountId: t.accountId, random: () => 0.5 });
 
 async function endpointFor(t: Tenant, eventTypes: (typeof webhookEventTypes)[number][] = []) {
   const created = await callerAs(h, t.admins.owner).webhooks.create({ url: rx.url, description: "ops", eventTypes });

@@ -1,8 +1,13 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, dumpPglite, migrationsFolder, type Database } from "./connect";
+import type { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import type { Sql } from "postgres";
+import { connect, dumpPglite, migrationsFolder, type Database, type Db } from "./connect";
+import * as schema from "./schema/index";
 
 /** Where the migrated PGlite snapshot for this set of migrations lives; changes when a migration does. */
 function snapshotPath(): string {
@@ -49,4 +54,34 @@ export async function openTestDatabase(options: { max?: number } = {}): Promise<
   const database = await connect();
   await database.migrate();
   return database;
+}
+
+/** One statement as the application sent it: a line of the SEATDESK_SQL_LOG file. */
+export interface LoggedStatement {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * The database as the application under test should see it: with SEATDESK_SQL_LOG set to a file, the same
+ * connections, with every statement sent through them appended to that file (one JSON line each; tenant-sql.ts
+ * reads them). A test's own reads and set-up go through the database it was given, unlogged, so the log holds
+ * what the product sends and nothing else. Without the variable, the database itself.
+ */
+export function applicationDatabase(database: Database): Database {
+  const file = process.env.SEATDESK_SQL_LOG;
+  if (!file) return database;
+  const logger = {
+    logQuery(query: string, params: unknown[]) {
+      const line: LoggedStatement = { sql: query, params };
+      appendFileSync(file, `${JSON.stringify(line)}\n`);
+    },
+  };
+  const client = (database.db as unknown as { $client: unknown }).$client;
+  const db = (
+    database.kind === "postgres"
+      ? drizzlePostgres(client as Sql, { schema, casing: "snake_case", logger })
+      : drizzlePglite(client as PGlite, { schema, casing: "snake_case", logger })
+  ) as unknown as Db;
+  return { ...database, db };
 }

@@ -61,12 +61,14 @@ async function checkSession(db: Executor, tokenHash: string, row: SessionRow, no
   const t = now.getTime();
   const lastSeenAt = instantOf(row.last_seen_at)!.getTime();
   const endsAt = Math.min(instantOf(row.expires_at)!.getTime(), instantOf(row.created_at)!.getTime() + policy.absoluteMs);
+  // Keyed by the account the row names, as every statement after the lookup is (one account's shard on Citus).
+  const mine = and(eq(consoleSessions.accountId, row.account_id), eq(consoleSessions.tokenHash, tokenHash));
   if (endsAt <= t || lastSeenAt + policy.idleMs <= t) {
-    await db.delete(consoleSessions).where(eq(consoleSessions.tokenHash, tokenHash));
+    await db.delete(consoleSessions).where(mine);
     return null;
   }
   if (t - lastSeenAt > touchEveryMs) {
-    await db.update(consoleSessions).set({ lastSeenAt: now }).where(eq(consoleSessions.tokenHash, tokenHash));
+    await db.update(consoleSessions).set({ lastSeenAt: now }).where(mine);
   }
   return { accountId: row.account_id, adminId: row.admin_id, email: row.email, name: row.name, role: row.role };
 }
@@ -141,16 +143,22 @@ export async function findSessionInProfile(
   };
 }
 
-export async function deleteSession(db: Executor, token: string): Promise<void> {
-  await db.delete(consoleSessions).where(eq(consoleSessions.tokenHash, hashToken(token)));
+/**
+ * Ends the session of a cookie token: within its account when that is known (signing out); at sign-in, the
+ * token a browser brings may be any account's, so it is found by its hash alone.
+ */
+export async function deleteSession(db: Executor, token: string, accountId?: string): Promise<void> {
+  const tokenHash = eq(consoleSessions.tokenHash, hashToken(token));
+  await db.delete(consoleSessions).where(accountId === undefined ? tokenHash : and(eq(consoleSessions.accountId, accountId), tokenHash));
 }
 
 /** Sign-in rotates: the admin's sessions that have expired are dropped as a new one is made. */
-export async function dropExpiredSessions(db: Executor, adminId: string, now: Date, policy: SessionPolicy = defaultSessionPolicy): Promise<void> {
+export async function dropExpiredSessions(db: Executor, accountId: string, adminId: string, now: Date, policy: SessionPolicy = defaultSessionPolicy): Promise<void> {
   await db
     .delete(consoleSessions)
     .where(
       and(
+        eq(consoleSessions.accountId, accountId),
         eq(consoleSessions.adminId, adminId),
         or(
           lt(consoleSessions.expiresAt, now),

@@ -70,14 +70,14 @@ export const sessionRouter = router({
     const policy = ctx.sessionPolicy ?? defaultSessionPolicy;
     // Rotation: a sign-in always makes a new session; any session the browser had is ended.
     if (ctx.sessionToken) await deleteSession(db, ctx.sessionToken);
-    await dropExpiredSessions(db, admin.id, now, policy);
+    await dropExpiredSessions(db, admin.accountId, admin.id, now, policy);
     const token = await createSession(db, admin.accountId, admin.id, now, policy);
     ctx.cookies.set(sessionCookieName, token, { maxAgeSeconds: cookieSeconds(ctx) });
     return { email: admin.email, name: admin.name, role: admin.role };
   }),
 
   signOut: consoleProcedure.mutation(async ({ ctx }) => {
-    if (ctx.sessionToken) await deleteSession(ctx.database.db, ctx.sessionToken);
+    if (ctx.sessionToken) await deleteSession(ctx.database.db, ctx.sessionToken, ctx.accountId);
     ctx.cookies.clear(sessionCookieName);
     return { ok: true as const };
   }),

@@ -21,14 +21,32 @@ export const consoleAdmins = pgTable(
     passwordHash: text().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.id] }), uniqueIndex("console_admins_email_uq").on(sql`lower(${t.email})`)],
+  // Unique across accounts through console_sign_ins (a key on lower(email) alone could not hold on a table distributed by account).
+  (t) => [primaryKey({ columns: [t.accountId, t.id] }), index("console_admins_email_idx").on(sql`lower(${t.email})`)],
 );
 
-/** Console sessions. Only the SHA-256 of the cookie's token is stored. */
+/**
+ * Which account and admin a sign-in e-mail (lower case) belongs to: the one key that must be unique across
+ * accounts, kept apart from the tenant tables so they can be distributed by account (DESIGN.md §3) while this
+ * one is a reference table. Written only by migration 0019's triggers on console_admins: an insert claims the
+ * e-mail here first and is skipped when it is taken (as ON CONFLICT DO NOTHING on the old unique index was);
+ * a delete frees it. No foreign key: a reference table may not point at rows that live on one shard.
+ */
+export const consoleSignIns = pgTable("console_sign_ins", {
+  emailFold: text().primaryKey(),
+  accountId: uuid().notNull(),
+  adminId: uuid().notNull(),
+});
+
+/**
+ * Console sessions. Only the SHA-256 of the cookie's token is stored. The cookie does not name the account, so
+ * a request finds its session by token_hash alone (its own index); the hash of 256 random bits is unique by
+ * construction, and the key is (account_id, token_hash) so the table can be distributed by account.
+ */
 export const consoleSessions = pgTable(
   "console_sessions",
   {
-    tokenHash: text().primaryKey(),
+    tokenHash: text().notNull(),
     accountId: accountId(),
     adminId: uuid().notNull(),
     createdAt: createdAt(),
@@ -37,6 +55,8 @@ export const consoleSessions = pgTable(
   },
   (t) => [
     foreignKey({ columns: [t.accountId, t.adminId], foreignColumns: [consoleAdmins.accountId, consoleAdmins.id] }).onDelete("cascade"),
+    primaryKey({ columns: [t.accountId, t.tokenHash] }),
+    index("console_sessions_token_idx").on(t.tokenHash),
     index("console_sessions_admin_idx").on(t.accountId, t.adminId),
   ],
 );

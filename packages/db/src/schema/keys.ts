@@ -5,7 +5,9 @@ import { accountId, createdAt, instant, newId } from "./columns";
 
 /**
  * Profile API keys for the tool's backends (issue 5): shown once, stored as a SHA-256 of the secret,
- * scoped to one profile. `lookup` is the key's public id, so a request finds its row by index.
+ * scoped to one profile. `lookup` is the key's public id, so a request finds its row by index. 72 random
+ * bits make it unique in practice; no unique key says so, since one on `lookup` alone could not hold on a table
+ * distributed by account (DESIGN.md §3), and the secret decides anyway.
  */
 export const apiKeys = pgTable(
   "api_keys",
@@ -23,7 +25,7 @@ export const apiKeys = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.id] }),
-    uniqueIndex("api_keys_lookup_uq").on(t.lookup),
+    index("api_keys_lookup_idx").on(t.lookup),
     index("api_keys_profile_idx").on(t.accountId, t.profileId),
     foreignKey({ columns: [t.accountId, t.profileId], foreignColumns: [profiles.accountId, profiles.id] }).onDelete("cascade"),
   ],
@@ -52,7 +54,8 @@ export const notices = pgTable(
 
 /**
  * SCIM bearer tokens (issue 8): an identity provider's credential for one account's /scim/v2, created
- * and revoked by owners, shown once, stored as a SHA-256 of the secret; `lookup` finds the row by index.
+ * and revoked by owners, shown once, stored as a SHA-256 of the secret; `lookup` finds the row by index
+ * (random, unique in practice, not by a key: as api_keys.lookup).
  */
 export const scimTokens = pgTable(
   "scim_tokens",
@@ -67,5 +70,5 @@ export const scimTokens = pgTable(
     lastUsedAt: instant(),
     revokedAt: instant(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.id] }), uniqueIndex("scim_tokens_lookup_uq").on(t.lookup)],
+  (t) => [primaryKey({ columns: [t.accountId, t.id] }), index("scim_tokens_lookup_idx").on(t.lookup)],
 );

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { deliveredStatus, failureStreak, nextRetry, shouldDisableEndpoint } from "@seatdesk/domain";
-import { rowsOf, webhookDeliveries, webhookEndpoints, webhookEvents, type Db, type Tx } from "@seatdesk/db";
+import { rowsOf, uuidArray, webhookDeliveries, webhookEndpoints, webhookEvents, type Db, type Tx } from "@seatdesk/db";
 import { recordAudit } from "../audit";
 
 export interface DeliverOptions {
@@ -177,14 +177,15 @@ export async function deliverDue(db: Db, now: Date, options: DeliverOptions = {}
     const token = randomUUID();
     const claimed = await claim(db, now, token, batchSize, timeoutMs + leaseMarginMs, options.accountId);
     if (claimed.length === 0) break;
+    // Each row by its account and id, as it is keyed (DESIGN.md §3: one account's rows when the sender is scoped to one).
     const events = await db
       .select({ accountId: webhookEvents.accountId, id: webhookEvents.id, payload: webhookEvents.payload })
       .from(webhookEvents)
-      .where(inArray(webhookEvents.id, claimed.map((c) => c.event_id)));
+      .where(sql`(${webhookEvents.accountId}, ${webhookEvents.id}) in (select * from unnest(${uuidArray(claimed.map((c) => c.account_id))}, ${uuidArray(claimed.map((c) => c.event_id))}))`);
     const endpoints = await db
       .select({ id: webhookEndpoints.id, url: webhookEndpoints.url, secret: webhookEndpoints.secret, previousSecret: webhookEndpoints.previousSecret, previousUntil: webhookEndpoints.previousSecretExpiresAt })
       .from(webhookEndpoints)
-      .where(inArray(webhookEndpoints.id, [...new Set(claimed.map((c) => c.endpoint_id))]));
+      .where(sql`(${webhookEndpoints.accountId}, ${webhookEndpoints.id}) in (select * from unnest(${uuidArray(claimed.map((c) => c.account_id))}, ${uuidArray(claimed.map((c) => c.endpoint_id))}))`);
     const payloadOf = new Map(events.map((e) => [`${e.accountId}/${e.id}`, e.payload]));
     const endpointOf = new Map(endpoints.map((e) => [e.id, e]));
     await Promise.all(
