@@ -62,17 +62,17 @@ export function writeMany(
   const profile = sql`${scope.profileId}::uuid`;
   const recordedAt = sql`${now.toISOString()}::timestamptz`;
   return sql`with
-      v as (select * from json_to_recordset(${JSON.stringify(events)}::json) as v(period text, user_id uuid, idempotency_key text, client text, credits_cc bigint,
+      sent as (select * from json_to_recordset(${JSON.stringify(events)}::json) as v(period text, user_id uuid, idempotency_key text, client text, credits_cc bigint,
           included_cc bigint, overage_cc bigint, unbilled_cc bigint, occurred_at timestamptz, recorded_at timestamptz, result jsonb)),
       ks as (
         insert into usage_keys (account_id, profile_id, idempotency_key, user_id, client, credits_cc, occurred_at, result)
-        select ${account}, ${profile}, v.idempotency_key, v.user_id, v.client, v.credits_cc, v.occurred_at, v.result from v
+        select ${account}, ${profile}, v.idempotency_key, v.user_id, v.client, v.credits_cc, v.occurred_at, v.result from sent v
         on conflict do nothing
         returning idempotency_key),
       ev as (
         insert into usage_events (account_id, profile_id, period, user_id, idempotency_key, client, credits_cc, included_cc, overage_cc, unbilled_cc, occurred_at, recorded_at)
         select ${account}, ${profile}, v.period, v.user_id, v.idempotency_key, v.client, v.credits_cc, v.included_cc, v.overage_cc, v.unbilled_cc, v.occurred_at, v.recorded_at
-        from v join ks on ks.idempotency_key = v.idempotency_key),
+        from sent v join ks on ks.idempotency_key = v.idempotency_key),
       led as (
         insert into subscription_months (account_id, profile_id, period, user_id, fee_tier, active_at_start, first_activated_at, first_month_prorated, included_cc, overage_cc, unbilled_cc, updated_at)
         select ${account}, ${profile}, v.period, v.user_id, v.fee_tier::tier, v.active_at_start, v.first_activated_at, v.first_month_prorated, v.included_cc, v.overage_cc, v.unbilled_cc, ${recordedAt}
