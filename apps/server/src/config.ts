@@ -92,6 +92,8 @@ export interface ServerConfig {
   searchIndex: boolean;
   /** The daily activity report's folder (absolute): embedded, `reports` in dataDir by default; PostgreSQL, only when set. Undefined: off. */
   reportDir: string | undefined;
+  /** Months of usage events kept besides the current one when this server closes months (older ones are archived); 0: off. */
+  usageRetentionMonths: number;
   trustProxy: boolean;
   sessionPolicy: { idleMs: number; absoluteMs: number };
   http: HttpTimeouts;
@@ -119,6 +121,7 @@ export function loadServerConfig(source: Record<string, string | undefined>, cwd
     staticDir: env.SEATDESK_STATIC_DIR === undefined ? undefined : resolve(from, env.SEATDESK_STATIC_DIR),
     searchIndex: env.SEATDESK_SEARCH_INDEX ?? true,
     reportDir: reportDirOf(env.SEATDESK_REPORT_DIR, from, url ? undefined : resolve(from, env.SEATDESK_DATA_DIR ?? ".data", "reports")),
+    usageRetentionMonths: env.SEATDESK_USAGE_RETENTION_MONTHS,
     trustProxy: env.TRUST_PROXY ?? false,
     sessionPolicy: { idleMs: env.SEATDESK_SESSION_IDLE_MINUTES * 60_000, absoluteMs: env.SEATDESK_SESSION_ABSOLUTE_HOURS * 3_600_000 },
     http: {

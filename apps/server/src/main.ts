@@ -100,7 +100,12 @@ if (config.closesMonths) {
       log.error("month close failed", { error: String(e) });
     }
     if (stopping.signal.aborted || scheduledJobs.length === 0) return;
-    const jobs = await runScheduledJobs(database.db, clock.now(), scheduledJobs, { catalog: defaultCatalog, signal: stopping.signal, reportDir: config.reportDir });
+    const jobs = await runScheduledJobs(database.db, clock.now(), scheduledJobs, {
+      catalog: defaultCatalog,
+      signal: stopping.signal,
+      reportDir: config.reportDir,
+      usageRetentionMonths: config.usageRetentionMonths,
+    });
     if (jobs.failed > 0) log.error("scheduled jobs failed", jobs.results);
   };
   const loop = () => {

@@ -44,7 +44,7 @@ async function run(): Promise<CloseSummary> {
   });
   log("close run done", { ...summary, seconds: Math.round(performance.now() - started) / 1000, ...(stopping.signal.aborted ? { stopped: true } : {}) });
   if (!stopping.signal.aborted && scheduledJobs.length > 0) {
-    const jobs = await runScheduledJobs(database.db, new Date(), scheduledJobs, { catalog: defaultCatalog, accountId, signal: stopping.signal, reportDir: config.reportDir });
+    const jobs = await runScheduledJobs(database.db, new Date(), scheduledJobs, { catalog: defaultCatalog, accountId, signal: stopping.signal, reportDir: config.reportDir, usageRetentionMonths: config.usageRetentionMonths });
     write(jobs.failed > 0 ? "error" : "info", "scheduled jobs done", jobs.results);
   }
   return summary;

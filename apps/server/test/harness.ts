@@ -15,6 +15,7 @@ import {
   profiles,
   subscriptions,
   usageEvents,
+  usageKeys,
   type AdminRole,
   type Database,
 } from "@seatdesk/db";
@@ -204,17 +205,28 @@ export async function recordUsage(h: Harness, t: Tenant, userId: string, when: D
         target: [profileMonths.accountId, profileMonths.profileId, profileMonths.period],
         set: { overageCc: sql`${profileMonths.overageCc} + ${split.overageCc}` },
       });
+    const key = `${userId}-${when.toISOString()}`;
+    const creditsCc = split.includedCc + split.overageCc + split.unbilledCc;
     await tx.insert(usageEvents).values({
       accountId: t.accountId,
       profileId: t.profileId,
       period: period.id,
       userId,
-      idempotencyKey: `${userId}-${when.toISOString()}`,
+      idempotencyKey: key,
       client,
-      creditsCc: split.includedCc + split.overageCc + split.unbilledCc,
+      creditsCc,
       ...split,
       occurredAt: when,
       recordedAt: when,
+    });
+    await tx.insert(usageKeys).values({
+      accountId: t.accountId,
+      profileId: t.profileId,
+      idempotencyKey: key,
+      userId,
+      client,
+      creditsCc,
+      occurredAt: when,
       // The answer the usage endpoint gave (only replayed for a repeated key; no procedure here reads it).
       result: { accepted: true, ...split },
     });

@@ -33,6 +33,7 @@ describe("server configuration", () => {
       staticDir: undefined,
       searchIndex: true,
       reportDir: "/srv/seatdesk/.data/reports",
+      usageRetentionMonths: 0,
       trustProxy: false,
       sessionPolicy: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 },
       http: { headersMs: 10_000, requestMs: 60_000, keepAliveMs: 5_000, idleSocketMs: 10_000 },
@@ -71,6 +72,7 @@ describe("server configuration", () => {
       SEATDESK_IDLE_SOCKET_TIMEOUT_S: "2.5",
       SEATDESK_CLOSE_EVERY_S: "300",
       SEATDESK_SHUTDOWN_TIMEOUT_S: "20",
+      SEATDESK_USAGE_RETENTION_MONTHS: "24",
       INIT_CWD: "/home/ops",
     });
     expect(config).toEqual({
@@ -92,6 +94,7 @@ describe("server configuration", () => {
       // Relative paths are meant from where the command was typed (pnpm's INIT_CWD).
       staticDir: "/home/ops/web",
       searchIndex: false,
+      usageRetentionMonths: 24,
       trustProxy: true,
       sessionPolicy: { idleMs: 15 * 60_000, absoluteMs: 8 * 3_600_000 },
       http: { headersMs: 5_000, requestMs: 30_000, keepAliveMs: 65_000, idleSocketMs: 2_500 },

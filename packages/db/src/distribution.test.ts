@@ -53,6 +53,7 @@ describe("the migrated schema", () => {
       "subscription_months",
       "subscriptions",
       "usage_events",
+      "usage_keys",
       "webhook_deliveries",
       "webhook_endpoints",
       "webhook_events",

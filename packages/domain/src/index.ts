@@ -5,6 +5,7 @@ export * from "./catalog/load-catalog";
 export * from "./money/round";
 export * from "./time/period";
 export * from "./time/grace";
+export * from "./time/retention";
 export * from "./subscription/status";
 export * from "./subscription/subscription";
 export * from "./subscription/targets";

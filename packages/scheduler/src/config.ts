@@ -102,6 +102,8 @@ export const closeEnv = {
   SEATDESK_CLOSE_EVERY_S: envField.seconds(60),
   /** How long a stopping process waits for in-flight work (requests, the running close batch) before it gives up. */
   SEATDESK_SHUTDOWN_TIMEOUT_S: envField.seconds(10, 3600),
+  /** Usage retention: the months of usage events kept besides the current one; older months go to the `archive` schema. 0: off. */
+  SEATDESK_USAGE_RETENTION_MONTHS: envField.int(0, 0, 1200),
 };
 
 /** Variables of the connection to PostgreSQL that the worker and the server both read. */
@@ -139,6 +141,8 @@ export interface WorkerConfig {
   shutdownTimeoutMs: number;
   /** Absolute; undefined: the worker writes no report files. */
   reportDir: string | undefined;
+  /** Months of usage events kept besides the current one (older ones are archived); 0: off. */
+  usageRetentionMonths: number;
 }
 
 export function loadWorkerConfig(source: Record<string, string | undefined>, cwd: string = process.cwd()): WorkerConfig {
@@ -149,5 +153,6 @@ export function loadWorkerConfig(source: Record<string, string | undefined>, cwd
     closeEveryMs: env.SEATDESK_CLOSE_EVERY_S,
     shutdownTimeoutMs: env.SEATDESK_SHUTDOWN_TIMEOUT_S,
     reportDir: reportDirOf(env.SEATDESK_REPORT_DIR, source.INIT_CWD ?? cwd),
+    usageRetentionMonths: env.SEATDESK_USAGE_RETENTION_MONTHS,
   };
 }

@@ -7,3 +7,4 @@
 export { billPeriod, billPeriods, type BillingProfile, type PeriodBill } from "./bill";
 export { closeBatch, closeDue, closeNext, type CloseOutcome, type CloseProgress, type CloseSummary, type ProfileRef } from "./close";
 export { runScheduledJobs, type JobOptions, type JobsSummary, type ScheduledJob } from "./jobs";
+export { archiveUsage, createUsagePartitions, usageMonthsAhead, usagePartitionsJob } from "./partitions";

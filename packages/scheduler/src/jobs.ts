@@ -10,6 +10,8 @@ export interface JobOptions {
   signal?: AbortSignal;
   /** Where the daily activity report files go (issue 15; SEATDESK_REPORT_DIR); unset: none are written. */
   reportDir?: string | undefined;
+  /** Usage retention in months (SEATDESK_USAGE_RETENTION_MONTHS): older months' events are archived; 0 or unset: kept. */
+  usageRetentionMonths?: number | undefined;
 }
 
 /**

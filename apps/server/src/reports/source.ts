@@ -5,7 +5,7 @@ import { numberOf, rowsOf, subscriptionOf, type Executor, type MaybeRawSubscript
 
 /**
  * Reading the user activity report (issue 15) from the ledger of events: one statement per profile and UTC
- * day sums the day's events per user and client (through usage_events_occurred_idx) and joins the facts the
+ * day sums the day's events per user and client (through the events' key, account, profile, occurred_at, in the day's month partition) and joins the facts the
  * domain turns into a row (report/row.ts). PostgreSQL streams it through a postgres.js cursor, read one batch
  * ahead; PGlite, which has no cursor here, in keyset pages. Either way a batch at a time: never a whole day in
  * memory.

@@ -99,7 +99,7 @@ export async function dashboardSummary(
     )
     .groupBy(sql`1`);
 
-  // A period is the range of instants it covers: usage_events_occurred_idx (account, profile, occurred_at) reads it.
+  // A period is the range of instants it covers: the events' key (account, profile, occurred_at, id) reads it, in the month's partition.
   const clientRows = await db
     .select({
       client: usageEvents.client,
@@ -184,7 +184,7 @@ const isoDay = (instant: Date) => instant.toISOString().slice(0, 10);
 export async function activeUsersByDay(db: Executor, profile: { accountId: string; id: string }, now: Date, days: number): Promise<ActiveUsersByDay> {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const from = new Date(today - (days - 1) * dayMs);
-  // usage_events_occurred_idx (account, profile, occurred_at) reads the window.
+  // The events' key (account, profile, occurred_at, id) reads the window, in the partitions of its months.
   const fromIso = from.toISOString();
   const toIso = now.toISOString();
   const result = await db.execute(sql`

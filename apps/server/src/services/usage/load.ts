@@ -142,7 +142,8 @@ export const ledgerKey = (period: string, userId: string) => `${period}/${userId
  * Reads everything a check or a record needs in one statement (deleted users are unknown: DESIGN.md §2
  * edge case 9): the profile's settings and how far it is closed, the users these references name with
  * their subscription in the profile and what their cap resolves from, their ledgers of `periods`, the
- * events stored under `keys`, and (when the profile has a budget) its overage in `periods`.
+ * events stored under `keys` (their bodies and first answers, from usage_keys: one index probe per key, whatever
+ * month the event is in), and (when the profile has a budget) its overage in `periods`.
  *
  * The locks of `locks` are sent first, each a statement of its own, pipelined with the read (one round
  * trip): PostgreSQL runs them in order, and the read, a statement of its own, sees what a previous holder
@@ -238,7 +239,7 @@ export async function load(db: Executor, scope: KeyScope | PresentedKey, refs: U
             ? sql`'[]'::json`
             : sql`(select coalesce(json_agg(json_build_object(
             'key', e.idempotency_key, 'user_id', e.user_id, 'credits_cc', e.credits_cc, 'client', e.client, 'occurred_at', e.occurred_at, 'result', e.result)), '[]'::json)
-          from usage_events e where e.account_id = ${account} and e.profile_id = ${profile} and ${inList(sql`e.idempotency_key`, keys, "text")})`
+          from usage_keys e where e.account_id = ${account} and e.profile_id = ${profile} and ${inList(sql`e.idempotency_key`, keys, "text")})`
         } as stored,
         ${
           periods.length === 0

@@ -37,7 +37,20 @@ function guessesOf(db: Database): Map<string, boolean> {
   return guesses;
 }
 
-/** Records events of one profile in one transaction, all or nothing; runs it again after a race (KeyRace, BudgetUnlocked). */
+/**
+ * The event was routed to usage_events' default partition while its month's partition was being attached
+ * (packages/scheduler partitions.ts): PostgreSQL refuses the row once the attach commits, and the whole call
+ * runs again, routed to the new partition. Nothing of the transaction was kept.
+ */
+function routedBeforeAttach(e: unknown): boolean {
+  for (let current: unknown = e; current instanceof Error; current = current.cause) {
+    const { code } = current as { code?: unknown };
+    if (code === "23514" && current.message.includes("partition constraint")) return true;
+  }
+  return false;
+}
+
+/** Records events of one profile in one transaction, all or nothing; runs it again after a race (KeyRace, BudgetUnlocked, routedBeforeAttach). */
 export async function record(db: Database, catalog: Catalog, scope: KeyScope, events: ParsedEvent[], indexed: boolean): Promise<Recorded[]> {
   const guesses = guessesOf(db);
   for (let attempt = 0; ; attempt++) {
@@ -51,7 +64,7 @@ export async function record(db: Database, catalog: Catalog, scope: KeyScope, ev
       return results;
     } catch (e) {
       if (e instanceof BudgetUnlocked) guesses.set(scope.profileId, true);
-      if (!(e instanceof KeyRace || e instanceof BudgetUnlocked) || attempt >= 3) throw e;
+      if (!(e instanceof KeyRace || e instanceof BudgetUnlocked || routedBeforeAttach(e)) || attempt >= 3) throw e;
     }
   }
 }

@@ -43,9 +43,11 @@ export interface SubscriptionWrite {
 }
 
 /**
- * Every write of a record in one statement: the events, the ledgers they moved, the profile's overage,
- * the subscriptions (activation, "last active") and the notices. Counts the events inserted: fewer than
- * sent means another request stored one of these keys since the read (see KeyRace).
+ * Every write of a record in one statement: the idempotency keys with their first answers (usage_keys), the
+ * events (each only with its key: the events' month partitions cannot hold a unique key of their own), the
+ * ledgers they moved, the profile's overage, the subscriptions (activation, "last active") and the notices.
+ * Counts the keys inserted: fewer than sent means another request stored one of these keys since the read
+ * (see KeyRace), whatever month its event is in.
  */
 export function writeMany(
   scope: KeyScope,
@@ -60,13 +62,17 @@ export function writeMany(
   const profile = sql`${scope.profileId}::uuid`;
   const recordedAt = sql`${now.toISOString()}::timestamptz`;
   return sql`with
-      ev as (
-        insert into usage_events (account_id, profile_id, period, user_id, idempotency_key, client, credits_cc, included_cc, overage_cc, unbilled_cc, occurred_at, recorded_at, result)
-        select ${account}, ${profile}, v.period, v.user_id, v.idempotency_key, v.client, v.credits_cc, v.included_cc, v.overage_cc, v.unbilled_cc, v.occurred_at, v.recorded_at, v.result
-        from json_to_recordset(${JSON.stringify(events)}::json) as v(period text, user_id uuid, idempotency_key text, client text, credits_cc bigint,
-          included_cc bigint, overage_cc bigint, unbilled_cc bigint, occurred_at timestamptz, recorded_at timestamptz, result jsonb)
+      sent as (select * from json_to_recordset(${JSON.stringify(events)}::json) as v(period text, user_id uuid, idempotency_key text, client text, credits_cc bigint,
+          included_cc bigint, overage_cc bigint, unbilled_cc bigint, occurred_at timestamptz, recorded_at timestamptz, result jsonb)),
+      ks as (
+        insert into usage_keys (account_id, profile_id, idempotency_key, user_id, client, credits_cc, occurred_at, result)
+        select ${account}, ${profile}, v.idempotency_key, v.user_id, v.client, v.credits_cc, v.occurred_at, v.result from sent v
         on conflict do nothing
-        returning 1),
+        returning idempotency_key),
+      ev as (
+        insert into usage_events (account_id, profile_id, period, user_id, idempotency_key, client, credits_cc, included_cc, overage_cc, unbilled_cc, occurred_at, recorded_at)
+        select ${account}, ${profile}, v.period, v.user_id, v.idempotency_key, v.client, v.credits_cc, v.included_cc, v.overage_cc, v.unbilled_cc, v.occurred_at, v.recorded_at
+        from sent v join ks on ks.idempotency_key = v.idempotency_key),
       led as (
         insert into subscription_months (account_id, profile_id, period, user_id, fee_tier, active_at_start, first_activated_at, first_month_prorated, included_cc, overage_cc, unbilled_cc, updated_at)
         select ${account}, ${profile}, v.period, v.user_id, v.fee_tier::tier, v.active_at_start, v.first_activated_at, v.first_month_prorated, v.included_cc, v.overage_cc, v.unbilled_cc, ${recordedAt}
@@ -86,7 +92,7 @@ export function writeMany(
         select ${account}, ${profile}, v.user_id, v.period, v.kind, v.created_at
         from json_to_recordset(${JSON.stringify(noticeRows)}::json) as v(user_id uuid, period text, kind text, created_at timestamptz)
         on conflict do nothing)
-      select count(*) as inserted from ev`;
+      select count(*) as inserted from ks`;
 }
 
 /** writeMany for the hot path, one event of one user: the same writes with scalar parameters only, so the statement keeps one generic plan. */
@@ -97,12 +103,15 @@ export function writeOne(scope: KeyScope, e: EventRow, l: LedgerWrite, overageAd
   const user = sql`${e.user_id}::uuid`;
   const period = sql`${e.period}::text`;
   return sql`with
-      ev as (
-        insert into usage_events (account_id, profile_id, period, user_id, idempotency_key, client, credits_cc, included_cc, overage_cc, unbilled_cc, occurred_at, recorded_at, result)
-        values (${account}, ${profile}, ${period}, ${user}, ${e.idempotency_key}::text, ${e.client}::text, ${e.credits_cc}::bigint, ${e.included_cc}::bigint, ${e.overage_cc}::bigint,
-          ${e.unbilled_cc}::bigint, ${e.occurred_at}::timestamptz, ${recordedAt}, ${JSON.stringify(e.result)}::jsonb)
+      ks as (
+        insert into usage_keys (account_id, profile_id, idempotency_key, user_id, client, credits_cc, occurred_at, result)
+        values (${account}, ${profile}, ${e.idempotency_key}::text, ${user}, ${e.client}::text, ${e.credits_cc}::bigint, ${e.occurred_at}::timestamptz, ${JSON.stringify(e.result)}::jsonb)
         on conflict do nothing
         returning 1),
+      ev as (
+        insert into usage_events (account_id, profile_id, period, user_id, idempotency_key, client, credits_cc, included_cc, overage_cc, unbilled_cc, occurred_at, recorded_at)
+        select ${account}, ${profile}, ${period}, ${user}, ${e.idempotency_key}::text, ${e.client}::text, ${e.credits_cc}::bigint, ${e.included_cc}::bigint, ${e.overage_cc}::bigint,
+          ${e.unbilled_cc}::bigint, ${e.occurred_at}::timestamptz, ${recordedAt} from ks),
       led as (
         insert into subscription_months (account_id, profile_id, period, user_id, fee_tier, active_at_start, first_activated_at, first_month_prorated, included_cc, overage_cc, unbilled_cc, updated_at)
         values (${account}, ${profile}, ${period}, ${user}, ${l.fee_tier}::tier, ${l.active_at_start}::boolean, ${l.first_activated_at}::timestamptz, ${l.first_month_prorated}::boolean, ${l.included_cc}::bigint,
@@ -120,7 +129,7 @@ export function writeOne(scope: KeyScope, e: EventRow, l: LedgerWrite, overageAd
         insert into notices (account_id, profile_id, user_id, period, kind, created_at)
         select ${account}, ${profile}, ${user}, ${period}, k, ${recordedAt} from unnest(${textArray(kinds)}) as k
         on conflict do nothing)
-      select count(*) as inserted from ev`;
+      select count(*) as inserted from ks`;
 }
 
 const ledgerConflict = sql`on conflict (account_id, profile_id, period, user_id) do update set fee_tier = excluded.fee_tier, active_at_start = excluded.active_at_start,
