@@ -20,6 +20,7 @@ describe("statements within one account", () => {
     ["a CTE's account_id", "with x as (select account_id, id from profiles where account_id = $1) select * from subscriptions s join x on s.account_id = x.account_id and s.profile_id = x.id"],
     ["a lateral subquery", "select * from directory_users u, lateral (select count(*) from group_members g where g.account_id = u.account_id and g.user_id = u.id) c where u.account_id = $1"],
     ["two arms of a UNION, one account", "select id from profiles where account_id = $1 union all select id from profiles where account_id = $2"],
+    ["PostgreSQL's catalogs (the partitions of a table)", "select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'usage_events'::regclass"],
     ["an insert", "insert into notices (account_id, profile_id, period, kind) values ($1, $2, '2026-01', 'x') on conflict do nothing"],
     ["an insert ... select", "insert into profile_months (account_id, profile_id, period) select $1, $2, p from unnest($3::text[]) as p"],
     ["an update with a FROM", "update subscriptions s set tier = 'pro' from directory_users u where u.account_id = s.account_id and u.id = s.user_id and s.account_id = $1"],

@@ -78,7 +78,8 @@ export function tenantSqlProblems(statement: string, params: readonly unknown[],
   const accounts = new Set<string>();
   let newAccounts = 0;
   const tenantColumn = (table: string) => plan.distributedBy?.[table] ?? "account_id";
-  const isTenant = (table: string) => !Object.hasOwn(plan.referenceTables, table);
+  // PostgreSQL's own catalogs (the pg_ prefix is reserved to them) hold no account's rows.
+  const isTenant = (table: string) => !Object.hasOwn(plan.referenceTables, table) && !table.startsWith("pg_");
 
   /** A parameter or literal's value, as a key; null when the expression is not one. */
   function constant(n: unknown): string | null {
