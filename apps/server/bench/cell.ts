@@ -20,7 +20,6 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +35,7 @@ import type { ClientsConfig, ClientsMessage } from "./console-clients";
 import { nameFragments, seedConsole } from "./console-seed";
 import type { PhaseConfig, PhaseMessage } from "./usage-clients";
 import { seedUsage } from "./usage-seed";
+import { freePort } from "../test/ports";
 
 const usageUsers = Math.max(10, Number(process.env.BENCH_USERS ?? 2_000));
 const consoleUsers = Math.max(100, Number(process.env.BENCH_CONSOLE_USERS ?? 10_000));
@@ -51,16 +51,6 @@ const say = (line = "") => process.stdout.write(`${line}\n`);
 const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 // ---- The cell, through the same script as `pnpm cell:up` ----
 

@@ -5,7 +5,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import postgres from "postgres";
@@ -17,20 +16,10 @@ import { silentLog } from "../src/log";
 import { defaultRegions } from "../src/regions";
 import { callerAs, makeTenant, type Harness } from "./harness";
 import { makeKey } from "./usage-helpers";
+import { freePort } from "./ports";
 
 const serverDir = fileURLToPath(new URL("..", import.meta.url));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -293,3 +282,5 @@ export function expectExactlyOnce(stored: Stored, keys: Set<string>) {
   for (const key of keys) expect(stored.perKey.get(key), key).toBe(1);
   expect(stored.countersCc).toBe(stored.eventsCc);
 }
+
+export { freePort };

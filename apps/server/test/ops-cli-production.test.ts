@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import postgres from "postgres";
+import { freePort } from "./ports";
 
 /**
  * The README's production section, followed word for word on a fresh database: the operator's
@@ -51,16 +51,6 @@ const printedPassword = (stdout: string) => {
   return match![1]!;
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (address && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /** The server from source, as `pnpm --filter @seatdesk/server start` runs it; waits for /healthz. */
 async function startServer(env: NodeJS.ProcessEnv): Promise<{ url: string; stop: () => Promise<number | null>; output: () => string }> {
