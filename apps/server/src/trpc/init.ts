@@ -52,6 +52,7 @@ const mapErrors = t.middleware(async ({ ctx, path, next }) => {
 
 /**
  * With a read replica: after a console mutation commits, the session's reads must see it (services/read-routing.ts).
+ * On the console's procedures only: the usage API and SCIM have no session to read after.
  * A failure here does not undo the change; the session's next reads may then come from a replica that is behind.
  */
 const keepWritePosition = t.middleware(async ({ ctx, type, next }) => {
@@ -62,13 +63,13 @@ const keepWritePosition = t.middleware(async ({ ctx, type, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors).use(keepWritePosition);
+export const publicProcedure = t.procedure.use(mapErrors);
 
 const signInFirst = () => new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
 const viewersRead = () => new TRPCError({ code: "FORBIDDEN", message: "Viewers cannot change anything" });
 
 /** Signed in to the console: the tenant is the session's account, and only it. */
-export const consoleProcedure = publicProcedure.use(async ({ ctx, next }) => {
+export const consoleProcedure = publicProcedure.use(keepWritePosition).use(async ({ ctx, next }) => {
   const session = ctx.session !== undefined ? ctx.session : ctx.sessionToken ? await findSession(ctx.database.db, ctx.sessionToken, (ctx.sessionClock ?? ctx.clock).now(), ctx.sessionPolicy) : null;
   if (!session) throw signInFirst();
   return next({ ctx: { session, accountId: session.accountId } });
@@ -124,7 +125,7 @@ async function loadProfile(db: Context["database"]["db"], accountId: string, pro
  * Another account's profile is NOT_FOUND; for a mutation, a viewer is FORBIDDEN before that.
  */
 const inProfile = (mutates: boolean) =>
-  publicProcedure.input(profileInput).use(async ({ ctx, input, next }) => {
+  publicProcedure.use(keepWritePosition).input(profileInput).use(async ({ ctx, input, next }) => {
     let session: ConsoleSession | null;
     let profile: Profile | null;
     if (ctx.session === undefined && ctx.sessionToken) {
