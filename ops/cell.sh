@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # A region as a cell on one machine: API servers and month-close workers on one PostgreSQL database,
-# behind HAProxy (round robin, health-checked on /readyz), everything on 127.0.0.1.
+# behind HAProxy (health-checked on /readyz), everything on 127.0.0.1. The usage API (/trpc/usage.*) is
+# routed by its API key (a consistent hash of the Authorization header): one profile's concurrent events reach
+# one server, whose lanes record them together (apps/server/src/services/usage/coalesce.ts); a key moves to
+# another server only when its server is down or drained. Everything else is round robin.
 #
 #   bash ops/cell.sh up     (pnpm cell:up)    installs what is missing, creates and migrates the database,
 #                                             starts the processes, waits until HAProxy answers, prints the URL
@@ -127,15 +130,23 @@ up() {
   done
 
   {
-    # The stats socket: requests answered per server (the cell tests check both servers took their share).
-    printf 'global\n  maxconn 4096\n  stats socket %s/haproxy.sock mode 600 level operator\n\ndefaults' "$cell_dir"
+    # The stats socket (owner only): requests answered per server, and draining a server for a deploy
+    # (`set server servers/server-1 state maint`); the cell tests use both.
+    printf 'global\n  maxconn 4096\n  stats socket %s/haproxy.sock mode 600 level admin\n\ndefaults' "$cell_dir"
     printf '\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout http-keep-alive 60s\n  option forwardfor\n  retries 2\n  option redispatch\n\n'
-    printf 'frontend seatdesk\n  bind 127.0.0.1:%s\n  default_backend servers\n\n' "$port"
+    printf 'frontend seatdesk\n  bind 127.0.0.1:%s\n  acl usage path_beg /trpc/usage.\n  use_backend usage if usage\n  default_backend servers\n\n' "$port"
     printf 'backend servers\n  balance roundrobin\n  option httpchk GET /readyz\n  http-check expect status 200\n  default-server inter 1s fall 2 rise 1\n'
     i=0
     for p in "${server_ports[@]}"; do
       i=$((i + 1))
       printf '  server server-%s 127.0.0.1:%s check\n' "$i" "$p"
+    done
+    # The same servers, up or down as `servers` checks them; a request without a key goes round robin.
+    printf '\nbackend usage\n  balance hdr(authorization)\n  hash-type consistent\n'
+    i=0
+    for p in "${server_ports[@]}"; do
+      i=$((i + 1))
+      printf '  server server-%s 127.0.0.1:%s track servers/server-%s\n' "$i" "$p" "$i"
     done
   } >"$cell_dir/haproxy.cfg"
   haproxy -c -q -f "$cell_dir/haproxy.cfg" || die "the generated haproxy.cfg is not valid"

@@ -51,25 +51,32 @@ export async function call<T>(base: string, path: string, input: unknown, auth: 
   return { status: res.status, data: json.result?.data, message: json.error?.message, code: json.error?.data?.code, headers: res.headers };
 }
 
-/** HAProxy's count of requests answered by each server so far (its stats socket, `show stat`). */
-export function requestsPerServer(): Promise<Map<string, number>> {
+/** A command on HAProxy's stats socket (level admin: the tests take a server out and back), and its answer. */
+export function haproxy(command: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(cell().haproxy.socket);
     let text = "";
     socket.on("data", (d) => (text += d.toString()));
     socket.on("error", reject);
-    socket.on("end", () => {
-      const [header, ...rows] = text.trim().split("\n");
-      const columns = header!.replace(/^# /, "").split(",");
-      const [px, sv, stot] = ["pxname", "svname", "stot"].map((c) => columns.indexOf(c));
-      const counts = new Map<string, number>();
-      for (const row of rows.map((r) => r.split(","))) {
-        if (row[px!] === "servers" && row[sv!]!.startsWith("server-")) counts.set(row[sv!]!, Number(row[stot!]));
-      }
-      resolve(counts);
-    });
-    socket.write("show stat\n");
+    socket.on("end", () => resolve(text));
+    socket.write(`${command}\n`);
   });
+}
+
+/**
+ * HAProxy's count of requests each server answered so far in one backend (`show stat`): `servers` (the
+ * console, SCIM, health; round robin) or `usage` (/trpc/usage.*, hashed by the API key).
+ */
+export async function requestsPerServer(backend: "servers" | "usage" = "servers"): Promise<Map<string, number>> {
+  const text = await haproxy("show stat");
+  const [header, ...rows] = text.trim().split("\n");
+  const columns = header!.replace(/^# /, "").split(",");
+  const [px, sv, stot] = ["pxname", "svname", "stot"].map((c) => columns.indexOf(c));
+  const counts = new Map<string, number>();
+  for (const row of rows.map((r) => r.split(","))) {
+    if (row[px!] === backend && row[sv!]!.startsWith("server-")) counts.set(row[sv!]!, Number(row[stot!]));
+  }
+  return counts;
 }
 
 /** What each server took between two counts. */

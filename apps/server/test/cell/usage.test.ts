@@ -5,13 +5,14 @@ import { rowsOf } from "@seatdesk/db";
 import type { EventResult } from "../../src/services/usage";
 import { callerAs, makeTenant, type Harness, type Tenant } from "../harness";
 import { makeKey } from "../usage-helpers";
-import { call, cell, cellHarness, requestsPerServer, taken } from "./cell";
+import { call, cell, cellHarness, haproxy, requestsPerServer, taken } from "./cell";
 
 /**
  * DESIGN.md §3: the usage path's invariants hold with two API servers on one database, each with its own
  * in-process lanes (services/usage/coalesce.ts groups only the events one process receives; the database
- * decides: row locks, the unique idempotency key, a rerun after a key race). Every request goes through
- * HAProxy, round robin over both servers; its stats show each took its share.
+ * decides: row locks, the unique idempotency key, a rerun after a key race). HAProxy sends one key's usage to
+ * one server (ops/cell.sh), so these tests send each request straight to a server, the two in turn: half of
+ * every key's concurrent events reach each process. The last test checks HAProxy's routing itself.
  */
 type Recorded = EventResult & { replayed: boolean };
 interface WireEvent {
@@ -37,7 +38,12 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const record = (key: string, e: WireEvent) => call<Recorded>(cell().url, "usage.record", e, { key });
+/** Requests sent so far: the next goes to server `sent % 2`. */
+let sent = 0;
+const record = (key: string, e: WireEvent) => {
+  const { servers } = cell();
+  return call<Recorded>(servers[sent++ % servers.length]!.url, "usage.record", e, { key });
+};
 
 async function tenant(users: number): Promise<{ t: Tenant; key: string }> {
   const t = await makeTenant(h, { users });
@@ -110,12 +116,9 @@ describe("usage across two servers behind HAProxy", () => {
   it("100 concurrent records with one idempotency key: one event, one debit, the same answer on both servers", async () => {
     const { t, key } = await tenant(1);
     const userId = t.userIds[0]!;
-    const before = await requestsPerServer();
     const body: WireEvent = { userId, credits: 12.34, client: "ide", occurredAt, idempotencyKey: "same-key" };
+    expect(cell().servers).toHaveLength(2);
     const answers = await Promise.all(Array.from({ length: 100 }, () => record(key, body)));
-    const spread = taken(before, await requestsPerServer());
-    expect(spread).toHaveLength(2);
-    for (const n of spread) expect(n, `requests per server: ${spread.join(", ")}`).toBeGreaterThanOrEqual(40);
 
     expect(answers.filter((a) => a.status !== 200).map((a) => a.message)).toEqual([]);
     expect(answers.filter((a) => !a.data!.replayed)).toHaveLength(1);
@@ -170,5 +173,46 @@ describe("usage across two servers behind HAProxy", () => {
       overage += ledger.overage;
     }
     expect(overage).toBe(profileOverage);
+  });
+});
+
+describe("HAProxy's routing of the usage API", () => {
+  /** Which server of the `usage` backend answered `n` checks sent through HAProxy with this key (each answered 200). */
+  async function serverOf(key: string, userId: string, n = 5): Promise<string> {
+    const before = await requestsPerServer("usage");
+    for (let i = 0; i < n; i++) {
+      const answer = await call(cell().url, "usage.check", { userId }, { key }, true);
+      expect(answer.status, answer.message).toBe(200);
+    }
+    const after = await requestsPerServer("usage");
+    const took = [...after].filter(([name, count]) => count - (before.get(name) ?? 0) > 0);
+    expect(took.map(([name, count]) => [name, count - (before.get(name) ?? 0)]), "one key's requests all reach one server").toEqual([[took[0]![0], n]]);
+    return took[0]![0];
+  }
+
+  it("one key's usage reaches one server, keys spread over both, the console goes round robin; a drained server's keys move to the other and come back", async () => {
+    const { t, key } = await tenant(1);
+    const userId = t.userIds[0]!;
+    const keys = [key, ...(await Promise.all(Array.from({ length: 15 }, (_, i) => makeKey(h, t, `backend ${i}`)))).map((k) => k.key)];
+    const homes: string[] = [];
+    for (const k of keys) homes.push(await serverOf(k, userId));
+    // 16 keys hashed over two servers: all on one would happen once in 32,768 runs.
+    expect(new Set(homes).size, `the keys' servers: ${homes.join(", ")}`).toBe(2);
+
+    const before = await requestsPerServer("servers");
+    for (let i = 0; i < 20; i++) expect((await call(cell().url, "session.me", undefined, {}, true)).status).toBe(401);
+    const spread = taken(before, await requestsPerServer("servers"));
+    expect(spread).toHaveLength(2);
+    for (const n of spread) expect(n, `console requests per server: ${spread.join(", ")}`).toBeGreaterThanOrEqual(8);
+
+    // Drained for a deploy (or failing its health check): the key's requests go to the other server, then come back.
+    const home = homes[0]!;
+    expect(await haproxy(`set server servers/${home} state maint`)).toMatch(/^\s*$/);
+    try {
+      expect(await serverOf(key, userId)).not.toBe(home);
+    } finally {
+      await haproxy(`set server servers/${home} state ready`);
+    }
+    expect(await serverOf(key, userId)).toBe(home);
   });
 });
