@@ -10,18 +10,23 @@
  * 2. The ceiling: `pgbench` runs the equivalent debit transaction (BEGIN; UPDATE of one random user's
  *    counters; INSERT of the event with a unique idempotency key; END) with 8 clients, prepared, for
  *    BENCH_SECONDS (15).
- * 3. Starts the real server in this process (createApp with the deps src/main.ts builds) and drives it
+ * 3. The bare ceiling (bench/usage-bare.ts): a minimal node:http + postgres.js server in this process
+ *    doing the same debit per request in one transaction, JSON in and out, loaded by the clients of the
+ *    next step with the same events and concurrency: what a Node service can reach on this machine.
+ * 4. Starts the real server in this process (createApp with the deps src/main.ts builds) and drives it
  *    over HTTP from a worker thread, 8 clients on keep-alive connections with the profile key, each
  *    phase 2 s of warm-up then BENCH_SECONDS: single `usage.record` events (random users, unique
  *    keys), `usage.recordBatch` with BENCH_BATCH (500) events, and `usage.check` GETs.
  *    Besides rates and latencies, each phase gives the CPU time per request of the server's thread,
  *    of PostgreSQL's backends and of the rest of this process (from /proc, on Linux): on a shared
  *    2-core machine throughput moves with whatever else runs, CPU per request much less.
- * 4. Counts the SQL statements one request of each kind issues (a second, counting connection pool),
+ * 5. Counts the SQL statements one request of each kind issues (a second, counting connection pool),
  *    checks that the bench's accepted events are all stored and that the counters equal the events,
  *    prints a summary and last one JSON line:
- *    {"single_eps":…,"single_p99_ms":…,"batch_eps":…,"check_per_s":…,"ceiling_tps":…,"ratio":…}
- *    (ratio = single_eps / ceiling_tps). The database is dropped at the end, also on Ctrl-C.
+ *    {"single_eps":…,"single_p99_ms":…,"batch_eps":…,"check_per_s":…,"ceiling_tps":…,"ratio":…,"bare_eps":…,
+ *    "ratio_bare":…,"batch_ratio":…,"check_ratio":…} (ratio = single_eps / ceiling_tps, ratio_bare = single_eps /
+ *    bare_eps, batch_ratio = batch_eps / ceiling_tps, check_ratio = check_per_s / bare_eps: the goals are
+ *    these ratios, measured in the same run). The database is dropped at the end, also on Ctrl-C.
  *
  * For profiling: BENCH_OVERHEAD=1 adds phases that measure what the HTTP stack costs without the
  * work (a bare node:http handler, a no-op tRPC mutation, a no-op behind the API-key check);
@@ -52,6 +57,7 @@ import type { Deps } from "../src/trpc/context";
 import { publicProcedure, router, usageProcedure } from "../src/trpc/init";
 import { startPgBouncer } from "../test/pgbouncer";
 import type { PhaseConfig, PhaseKind, PhaseMessage } from "./usage-clients";
+import { bareListener } from "./usage-bare";
 import { seedUsage, userId, userIdSql, type Seeded } from "./usage-seed";
 
 const users = Math.max(10, Number(process.env.BENCH_USERS ?? 2_000));
@@ -69,8 +75,9 @@ const pooler = ((): "transaction" | "session" | undefined => {
   if (v === undefined || v === "transaction" || v === "session") return v;
   throw new Error(`BENCH_POOLER: expected transaction or session, got ${JSON.stringify(v)}`);
 })();
-const phases = new Set((process.env.BENCH_PHASES ?? "ceiling,single,batch,check").split(",").map((p) => p.trim()));
-const goals = { ratio: 0.5, p99Ms: 25, batchEps: 10_000, checkPerS: 3_000 };
+const phases = new Set((process.env.BENCH_PHASES ?? "ceiling,bare,single,batch,check").split(",").map((p) => p.trim()));
+/** Issue 17: ratios to the ceilings of the same run (the bare Node server's events/s, pgbench's tps). */
+const goals = { ratioBare: 0.8, p99Ms: 25, batchRatio: 1.5, checkRatio: 1.0 };
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const since = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
@@ -273,8 +280,8 @@ interface PhaseResult {
 }
 
 /** One phase: the clients in a worker thread, the server timed (and, with BENCH_PROFILE, profiled) while they measure. */
-async function runPhase(kind: PhaseKind, url: string, path: string, timer: ReturnType<typeof timedListener>, seeded: Seeded): Promise<PhaseResult> {
-  const config: PhaseConfig = { url, key: seeded.key, kind, path, clients: concurrency, warmupMs, durationMs, batchSize, userIds: seeded.userIds, maxCredits, runId };
+async function runPhase(kind: PhaseKind, url: string, path: string, timer: ReturnType<typeof timedListener>, seeded: Seeded, keys = runId): Promise<PhaseResult> {
+  const config: PhaseConfig = { url, key: seeded.key, kind, path, clients: concurrency, warmupMs, durationMs, batchSize, userIds: seeded.userIds, maxCredits, runId: keys };
   const worker = new Worker(
     `const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}); register(); await import(${JSON.stringify(new URL("./usage-clients.ts", import.meta.url).href)});`,
     { eval: true, workerData: config },
@@ -465,6 +472,26 @@ async function main() {
       }
     }
 
+    // --- the bare ceiling: node:http + postgres.js, the debit and nothing else, in this process ---
+    let bare: PhaseResult | undefined;
+    if (phases.has("bare")) {
+      const bareSql = postgres(benchUrl, { max: 10, onnotice: () => {} });
+      const bareTimer = timedListener(bareListener(bareSql, seeded));
+      const b = await listen(bareTimer.listener);
+      try {
+        await raw`analyze usage_events, usage_keys, subscription_months`;
+        // Keys of their own (bench-<run>-bare-…), counted with the others at the end.
+        bare = await runPhase("single", b.url, "/trpc/usage.record", bareTimer, seeded, `${runId}-bare`);
+      } finally {
+        b.server.closeAllConnections();
+        await new Promise((resolve) => b.server.close(resolve));
+        await bareSql.end({ timeout: 5 });
+      }
+      say(`  bare ceiling (node:http + postgres.js, JSON in and out, the debit's two statements in one transaction): ${fmt(bare.eventsPerSecond)} events/s`);
+      say(`      client side p50 ${ms(bare.client.p50)}  p99 ${ms(bare.client.p99)};  CPU per request: server thread ${ms(bare.cpu.main)}, PostgreSQL ${ms(bare.cpu.postgres)}`);
+      if (bare.failures) say(`      ${bare.failures} non-2xx answers; first: ${bare.firstErrors.join(" | ")}`);
+    }
+
     // --- the real server, in this process (through PgBouncer with BENCH_POOLER) ---
     let served = database;
     if (pooler) {
@@ -526,7 +553,7 @@ async function main() {
     }
 
     // --- what was stored matches what was answered ---
-    const answered = [...results.values()].reduce((s, r) => s + r.acceptedEvents, 0);
+    const answered = [...results.values()].reduce((s, r) => s + r.acceptedEvents, bare?.acceptedEvents ?? 0);
     const [stored] = await raw<{ n: number }[]>`select count(*)::int as n from usage_events where idempotency_key like ${`bench-${runId}-%`} and idempotency_key not like ${`bench-${runId}-count-%`}`;
     const [after] = await raw<{ used: string; events: string }[]>`
       select (select coalesce(sum(included_cc + overage_cc + unbilled_cc), 0)::text from subscription_months) as used,
@@ -543,12 +570,17 @@ async function main() {
     const batch = results.get("batch");
     const check = results.get("check");
     const ratio = single ? single.eventsPerSecond / ceilingTps : Number.NaN;
-    const failures = [...results.values()].reduce((s, r) => s + r.failures, 0);
+    const bareEps = bare?.eventsPerSecond ?? Number.NaN;
+    const ratioBare = single ? single.eventsPerSecond / bareEps : Number.NaN;
+    const batchRatio = batch ? batch.eventsPerSecond / ceilingTps : Number.NaN;
+    const checkRatio = check ? check.perSecond / bareEps : Number.NaN;
+    const failures = [...results.values()].reduce((s, r) => s + r.failures, bare?.failures ?? 0);
+    const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
     const verdicts = [
-      single && `single ${fmt(ratio, 2)} × ceiling (goal ≥ ${goals.ratio}) ${ratio >= goals.ratio ? "met" : "MISSED"}`,
-      single && `single p99 ${ms(single.client.p99)} (goal ≤ ${goals.p99Ms} ms) ${single.client.p99 <= goals.p99Ms ? "met" : "MISSED"}`,
-      batch && `batch ${fmt(batch.eventsPerSecond)} events/s (goal ≥ ${fmt(goals.batchEps)}) ${batch.eventsPerSecond >= goals.batchEps ? "met" : "MISSED"}`,
-      check && `check ${fmt(check.perSecond)}/s (goal ≥ ${fmt(goals.checkPerS)}) ${check.perSecond >= goals.checkPerS ? "met" : "MISSED"}`,
+      single && `single ${fmt(ratioBare, 2)} × bare (goal ≥ ${goals.ratioBare}) ${verdict(ratioBare >= goals.ratioBare)}`,
+      single && `single p99 ${ms(single.client.p99)} (goal ≤ ${goals.p99Ms} ms) ${verdict(single.client.p99 <= goals.p99Ms)}`,
+      batch && `batch ${fmt(batchRatio, 2)} × pgbench (goal ≥ ${goals.batchRatio}) ${verdict(batchRatio >= goals.batchRatio)}`,
+      check && `check ${fmt(checkRatio, 2)} × bare (goal ≥ ${goals.checkRatio}) ${verdict(checkRatio >= goals.checkRatio)}`,
       `${failures} non-2xx answers`,
     ].filter(Boolean);
     say(`  ${verdicts.join("; ")}; total run ${since(t0)}`);
@@ -560,6 +592,10 @@ async function main() {
         check_per_s: round(check?.perSecond ?? Number.NaN, 1),
         ceiling_tps: round(ceilingTps, 1),
         ratio: round(ratio, 3),
+        bare_eps: round(bareEps, 1),
+        ratio_bare: round(ratioBare, 3),
+        batch_ratio: round(batchRatio, 3),
+        check_ratio: round(checkRatio, 3),
         ...(pooler ? { pooler } : {}),
       }),
     );
