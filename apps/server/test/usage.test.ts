@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, like } from "drizzle-orm";
 import postgres from "postgres";
 import { defaultCatalog } from "@seatdesk/domain";
-import { notices, subscriptionMonths, subscriptions, usageEvents } from "@seatdesk/db";
+import { apiKeys, notices, subscriptionMonths, subscriptions, usageEvents } from "@seatdesk/db";
 import { closeDue } from "@seatdesk/scheduler";
 import { createApp } from "../src/http/app";
 import type { Recorded } from "../src/services/usage";
@@ -123,6 +123,28 @@ describe("usage.check and keys", () => {
     expect(await tenantFingerprint(h.database, t.accountId)).toEqual(before);
     // The live key still opens the check (so the refusals above were the keys').
     expect(await callerWithKey(h, live).usage.check(user)).toMatchObject({ userId: user.userId });
+  });
+
+  it("a key revoked after this process verified it (by another server: straight in the database) is refused at once, alone or with other keys' events", async () => {
+    const revoked = await makeKey(h, t, "revoked elsewhere");
+    const live = (await makeKey(h, t, "stays")).key;
+    const u = t.userIds[0]!;
+    // Both keys are used, so this process has verified them a moment ago.
+    await callerWithKey(h, revoked.key).usage.record(event(u, 1, "rv-warm-1"));
+    await callerWithKey(h, live).usage.record(event(u, 1, "rv-warm-2"));
+    await h.database.db.update(apiKeys).set({ revokedAt: testNow }).where(and(eq(apiKeys.accountId, t.accountId), eq(apiKeys.id, revoked.id)));
+    const before = await tenantFingerprint(h.database, t.accountId);
+    expect((await rejection(callerWithKey(h, revoked.key).usage.record(event(u, 1, "rv-1")))).code).toBe("UNAUTHORIZED");
+    expect((await rejection(callerWithKey(h, revoked.key).usage.recordBatch({ events: [event(u, 1, "rv-2")] }))).code).toBe("UNAUTHORIZED");
+    expect(await tenantFingerprint(h.database, t.accountId)).toEqual(before);
+    // Concurrent events of the profile under both keys (recorded together when they meet): each key's answer is its own.
+    const answers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => callerWithKey(h, i % 2 ? live : revoked.key).usage.record(event(u, 1, `rv-group-${i}`))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(["rejected", "fulfilled", "rejected", "fulfilled", "rejected", "fulfilled"]);
+    for (const a of answers) if (a.status === "rejected") expect((a.reason as { code?: string }).code).toBe("UNAUTHORIZED");
+    const stored = await h.database.db.select({ key: usageEvents.idempotencyKey }).from(usageEvents).where(and(eq(usageEvents.accountId, t.accountId), like(usageEvents.idempotencyKey, "rv-%")));
+    expect(stored.map((r) => r.key).sort()).toEqual(["rv-group-1", "rv-group-3", "rv-group-5", "rv-warm-1", "rv-warm-2"]);
   });
 
   it("activate: the first sign-in makes a Pending user Active", async () => {

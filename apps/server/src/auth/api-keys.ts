@@ -40,6 +40,12 @@ export interface KeyScope {
   accountId: string;
   profileId: string;
   keyId: string;
+  /**
+   * Set when this scope came from the keys this process verified a moment ago (verifyApiKeyForWrite):
+   * the lookups of the keys the write's transaction must find still valid before it commits
+   * (services/usage/load.ts), so a revoked key is refused at once, in every process.
+   */
+  confirm?: string[];
 }
 
 /** last_used_at is written at most this often, so the hot path does not write a row per request. */
@@ -91,12 +97,66 @@ export async function openKey(db: Executor, presented: PresentedKey, row: Stored
 export async function verifyApiKey(db: Executor, key: string, now: Date): Promise<KeyScope | null> {
   const presented = presentedKey(key);
   if (!presented) return null;
-  // Every usage write starts here: one prepared statement (one round trip). usage.check reads the key
-  // within its one statement instead (services/usage/load.ts).
+  // One prepared statement (one round trip). usage.check reads the key within its one statement instead
+  // (services/usage/load.ts), and the usage writes confirm a recently verified key in theirs (verifyApiKeyForWrite).
+  const row = await readKey(db, presented);
+  return openKey(db, presented, row, now);
+}
+
+/** The row of a key's lookup, if it exists and is not revoked: one prepared statement (one round trip). */
+async function readKey(db: Executor, presented: PresentedKey): Promise<StoredKey | undefined> {
   const [row] = await runPrepared<StoredKey & Record<string, unknown>>(
     db,
     "api_key_verify",
     sql`select ${storedKeyColumns} from api_keys k where k.lookup = ${presented.lookup} and k.revoked_at is null`,
   );
-  return openKey(db, presented, row, now);
+  return row;
+}
+
+/**
+ * How long this process trusts its own verification of a key for the usage writes, when the write's
+ * transaction confirms the key in its read. Below touchEveryMs, so last_used_at still moves about once a
+ * minute (each full verification moves it).
+ */
+const recentlyVerifiedMs = 30_000;
+const maxRecentlyVerified = 10_000;
+const recentlyVerified = new WeakMap<Executor, Map<string, { secretHash: string; scope: KeyScope; at: number }>>();
+
+/** A usage write's key was revoked after this process verified it: the call is refused. */
+export class KeyNoLongerValid extends Error {
+  constructor() {
+    super("the API key is no longer valid");
+  }
+}
+
+/**
+ * verifyApiKey for usage.record and usage.recordBatch (issue 17: one statement and one round trip less per
+ * event): a key this process verified in the last 30 seconds, presented with the same secret (checked
+ * against its stored hash, in constant time), opens its profile without a read; the scope then carries
+ * the key's lookup in `confirm`, and the write's one read confirms the key is still there and not revoked
+ * before anything is written (KeyNoLongerValid otherwise). Any other key is verified as verifyApiKey does.
+ */
+export async function verifyApiKeyForWrite(db: Executor, key: string, now: Date): Promise<KeyScope | null> {
+  const presented = presentedKey(key);
+  if (!presented) return null;
+  let cache = recentlyVerified.get(db);
+  if (!cache) recentlyVerified.set(db, (cache = new Map()));
+  const hit = cache.get(presented.lookup);
+  const age = hit ? now.getTime() - hit.at : -1;
+  if (hit && age >= 0 && age < recentlyVerifiedMs && secretMatches(presented.secret, hit.secretHash)) return { ...hit.scope, confirm: [presented.lookup] };
+  const row = await readKey(db, presented);
+  const scope = await openKey(db, presented, row, now);
+  if (!scope) {
+    cache.delete(presented.lookup);
+    return null;
+  }
+  if (cache.size >= maxRecentlyVerified) cache.clear();
+  cache.set(presented.lookup, { secretHash: row!.secret_hash, scope, at: now.getTime() });
+  return scope;
+}
+
+/** Forgets keys a write found no longer valid, so their next use is verified by a read again. */
+export function forgetVerifiedKeys(db: Executor, lookups: readonly string[]) {
+  const cache = recentlyVerified.get(db);
+  for (const lookup of lookups) cache?.delete(lookup);
 }

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { maxTargetsPerCall } from "@seatdesk/domain";
 import { activateUser, checkEntitlement, recordEvents, type UsageEventInput, type UserRef } from "../services/usage";
-import { keyRefused, router, usageProcedure, usageReadProcedure } from "../trpc/init";
+import { KeyNoLongerValid } from "../auth/api-keys";
+import { keyRefused, router, usageProcedure, usageReadProcedure, usageWriteProcedure } from "../trpc/init";
 
 /** A user as the tool knows them: Seatdesk's id, or the identity provider's user name. */
 const userRef = {
@@ -26,6 +27,12 @@ const event = z
 
 const toInput = (e: z.infer<typeof event>): UsageEventInput => ({ user: refOf(e), credits: e.credits, client: e.client, occurredAt: e.occurredAt, idempotencyKey: e.idempotencyKey });
 
+/** A write whose key was revoked after this process verified it (the write's read found it so) is refused as any bad key is. */
+const confirmedKey = <T>(write: Promise<T>): Promise<T> =>
+  write.catch((e: unknown) => {
+    throw e instanceof KeyNoLongerValid ? keyRefused() : e;
+  });
+
 /**
  * The tool's clients (IDE, CLI), with a profile API key: check before a request, record what it cost
  * after (DESIGN.md §4 "usage"; issue 5).
@@ -48,15 +55,15 @@ export const usageRouter = router({
    * after its period closed (edge case 14); another body is refused (IDEMPOTENCY_CONFLICT). Every refusal
    * carries the domain's code in `data.domainCode` (edge case 16; see trpc/errors.ts).
    */
-  record: usageProcedure.input(event).mutation(async ({ ctx, input }) => {
-    const [result] = await recordEvents(ctx.database.db, ctx.catalog, ctx.keyScope, [toInput(input)], ctx.clock.now(), false);
+  record: usageWriteProcedure.input(event).mutation(async ({ ctx, input }) => {
+    const [result] = await confirmedKey(recordEvents(ctx.database.db, ctx.catalog, ctx.keyScope, [toInput(input)], ctx.clock.now(), false));
     return result!;
   }),
 
   /** Records up to 1,000 events in one transaction: all or nothing; a bad event is named by its index (`events.3.credits`). */
-  recordBatch: usageProcedure
+  recordBatch: usageWriteProcedure
     .input(z.strictObject({ events: z.array(event).min(1, "send at least one event").max(maxTargetsPerCall, `at most ${maxTargetsPerCall} events in one batch`) }))
     .mutation(async ({ ctx, input }) => ({
-      results: await recordEvents(ctx.database.db, ctx.catalog, ctx.keyScope, input.events.map(toInput), ctx.clock.now(), true),
+      results: await confirmedKey(recordEvents(ctx.database.db, ctx.catalog, ctx.keyScope, input.events.map(toInput), ctx.clock.now(), true)),
     })),
 });

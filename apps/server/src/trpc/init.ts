@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import { z, ZodError } from "zod";
 import { profiles } from "@seatdesk/db";
-import { presentedKey, verifyApiKey } from "../auth/api-keys";
+import { presentedKey, verifyApiKey, verifyApiKeyForWrite } from "../auth/api-keys";
 import { findSession, findSessionInProfile, type ConsoleSession } from "../auth/sessions";
 import type { Context } from "./context";
 import { domainCodeOf, faultDetail, toTRPCError } from "./errors";
@@ -90,6 +90,17 @@ export const ownerProcedure = consoleProcedure.use(({ ctx, next }) => {
 /** The tool's clients: a profile API key in `Authorization: Bearer`, and nothing else, opens the usage API. */
 export const usageProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const scope = ctx.bearer ? await verifyApiKey(ctx.database.db, ctx.bearer, ctx.clock.now()) : null;
+  if (!scope) throw keyRefused();
+  return next({ ctx: { keyScope: scope } });
+});
+
+/**
+ * The usage writes (usage.record, usage.recordBatch): a key this process verified a moment ago opens its
+ * profile without a read of its own, and the write's transaction confirms it (auth/api-keys.ts
+ * verifyApiKeyForWrite); the procedure answers `keyRefused()` when that confirmation fails.
+ */
+export const usageWriteProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const scope = ctx.bearer ? await verifyApiKeyForWrite(ctx.database.db, ctx.bearer, ctx.clock.now()) : null;
   if (!scope) throw keyRefused();
   return next({ ctx: { keyScope: scope } });
 });

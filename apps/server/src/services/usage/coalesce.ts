@@ -106,7 +106,9 @@ async function recordGroup(db: Database, group: Waiting[]) {
   const first = group[0]!;
   let results: Recorded[];
   try {
-    results = await record(db, first.catalog, first.scope, group.map((w, index) => ({ ...w.event, index })), false);
+    // Every key of the group that this process verified a moment ago is confirmed in the group's read.
+    const confirm = [...new Set(group.flatMap((w) => w.scope.confirm ?? []))];
+    results = await record(db, first.catalog, { ...first.scope, confirm }, group.map((w, index) => ({ ...w.event, index })), false);
   } catch {
     // Not swallowed: each event is recorded again on its own and gets its own answer or error.
     await Promise.all(group.map(alone));

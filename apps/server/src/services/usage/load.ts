@@ -13,7 +13,7 @@ import {
   type TierId,
 } from "@seatdesk/domain";
 import { closeLockKey, foldName, ledgerOf, runPrepared, subscriptionOf, uuidArray, type Executor } from "@seatdesk/db";
-import { openKey, storedKeyColumns, type KeyScope, type PresentedKey, type StoredKey } from "../../auth/api-keys";
+import { KeyNoLongerValid, openKey, storedKeyColumns, type KeyScope, type PresentedKey, type StoredKey } from "../../auth/api-keys";
 import { field, type UserRef } from "./parse";
 import type { EventResult } from "./types";
 
@@ -162,6 +162,7 @@ export async function load(db: Executor, scope: KeyScope | PresentedKey, refs: U
   const names = [...new Set(refs.flatMap((r) => ("userName" in r ? [foldName(r.userName)] : [])))];
   const presented = "lookup" in scope ? scope : null;
   const given = "lookup" in scope ? null : scope;
+  const confirm = [...new Set(given?.confirm ?? [])];
   if (presented && (locks.close || locks.subscriptions || locks.budget)) throw new Error("load: locks are taken only with a verified key's scope");
   const account = given ? sql`${given.accountId}::uuid` : sql`(select k.account_id from k)`;
   const profile = given ? sql`${given.profileId}::uuid` : sql`(select k.profile_id from k)`;
@@ -209,6 +210,7 @@ export async function load(db: Executor, scope: KeyScope | PresentedKey, refs: U
     ledgers: LedgerRow[];
     stored: StoredRow[];
     profile: { period: string; overage_cc: number | string }[];
+    keys_confirmed: number | null;
   }>(
     db,
     presented ? "usage_load_by_key" : "usage_load",
@@ -246,12 +248,19 @@ export async function load(db: Executor, scope: KeyScope | PresentedKey, refs: U
             ? sql`'[]'::json`
             : sql`(select coalesce(json_agg(json_build_object('period', pm.period, 'overage_cc', pm.overage_cc)), '[]'::json)
           from profile_months pm where (select pr.budget_cents from pr) is not null and pm.account_id = ${account} and pm.profile_id = ${profile} and ${inList(sql`pm.period`, periods, "text")})`
-        } as profile`,
+        } as profile,
+        ${
+          confirm.length === 0
+            ? sql`null::int`
+            : sql`(select count(*)::int from api_keys k where k.account_id = ${account} and k.profile_id = ${profile} and k.revoked_at is null and ${inList(sql`k.lookup`, confirm, "text")})`
+        } as keys_confirmed`,
   );
   statements.push(read);
   // In order: a failed lock fails the statements after it, and its own error is the one to report.
   for (const settled of await Promise.allSettled(statements)) if (settled.status === "rejected") throw settled.reason;
   const [row] = await read;
+  // Keys this process verified a moment ago (auth/api-keys.ts verifyApiKeyForWrite), confirmed before anything read is used.
+  if (confirm.length > 0 && row!.keys_confirmed !== confirm.length) throw new KeyNoLongerValid();
   const opened = given ?? (await openKey(db, presented!, row!.key, now!));
   if (!opened) return null;
   const settings = row!.settings;

@@ -11,7 +11,7 @@ import {
   type Subscription,
 } from "@seatdesk/domain";
 import { runPrepared, type Tx } from "@seatdesk/db";
-import type { KeyScope } from "../../auth/api-keys";
+import { forgetVerifiedKeys, KeyNoLongerValid, type KeyScope } from "../../auth/api-keys";
 import { findUser, ledgerKey, limitsFor, load, type Loaded, type UserState } from "./load";
 import { field, type ParsedEvent } from "./parse";
 import type { Database, EventResult, Recorded, UsageState } from "./types";
@@ -64,6 +64,7 @@ export async function record(db: Database, catalog: Catalog, scope: KeyScope, ev
       return results;
     } catch (e) {
       if (e instanceof BudgetUnlocked) guesses.set(scope.profileId, true);
+      if (e instanceof KeyNoLongerValid) forgetVerifiedKeys(db, scope.confirm ?? []);
       if (!(e instanceof KeyRace || e instanceof BudgetUnlocked || routedBeforeAttach(e)) || attempt >= 3) throw e;
     }
   }
