@@ -10,15 +10,8 @@
  */
 import type { RequestListener } from "node:http";
 import type { Sql } from "postgres";
+import type { WireEvent } from "../test/usage-helpers";
 import type { Seeded } from "./usage-seed";
-
-interface WireEvent {
-  userId: string;
-  credits: number;
-  client: string;
-  occurredAt: string;
-  idempotencyKey: string;
-}
 
 export function bareListener(sql: Sql, seeded: Seeded): RequestListener {
   const { accountId, profileId, period } = seeded;

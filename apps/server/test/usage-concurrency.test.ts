@@ -12,7 +12,7 @@ import { silentLog } from "../src/log";
 import { defaultRegions } from "../src/regions";
 import type { EventResult } from "../src/services/usage";
 import { callerAs, makeTenant, testNow, type Harness, type Tenant } from "./harness";
-import { makeKey } from "./usage-helpers";
+import { makeKey, type WireEvent } from "./usage-helpers";
 
 /**
  * Issue 5, "Correctness": the usage path under concurrent requests, over real HTTP. Races are only real
@@ -70,13 +70,6 @@ async function post<T>(path: string, body: unknown, key: string): Promise<Answer
   return { status: res.status, data: json.result?.data, message: json.error?.message };
 }
 
-interface WireEvent {
-  userId: string;
-  credits: number;
-  client: string;
-  occurredAt: string;
-  idempotencyKey: string;
-}
 const event = (userId: string, creditsCc: number, idempotencyKey: string, client = "ide"): WireEvent => ({
   userId,
   credits: creditsCc / 100,

@@ -15,4 +15,13 @@ export async function makeKey(h: Harness, t: Tenant, name = "backend"): Promise<
   return { id: created.id, key: created.key };
 }
 
+/** One usage event as a tool sends it over HTTP to usage.record (by user id). */
+export interface WireEvent {
+  userId: string;
+  credits: number;
+  client: string;
+  occurredAt: string;
+  idempotencyKey: string;
+}
+
 export const at = (iso: string) => new Date(iso).toISOString();

@@ -4,7 +4,7 @@ import { defaultCatalog, periodOf } from "@seatdesk/domain";
 import { rowsOf } from "@seatdesk/db";
 import type { EventResult } from "../../src/services/usage";
 import { callerAs, makeTenant, type Harness, type Tenant } from "../harness";
-import { makeKey } from "../usage-helpers";
+import { makeKey, type WireEvent } from "../usage-helpers";
 import { call, cell, cellHarness, haproxy, requestsPerServer, taken } from "./cell";
 
 /**
@@ -15,13 +15,6 @@ import { call, cell, cellHarness, haproxy, requestsPerServer, taken } from "./ce
  * every key's concurrent events reach each process. The last test checks HAProxy's routing itself.
  */
 type Recorded = EventResult & { replayed: boolean };
-interface WireEvent {
-  userId: string;
-  credits: number;
-  client: string;
-  occurredAt: string;
-  idempotencyKey: string;
-}
 
 const proAllowanceCc = 100_000;
 const cc = (credits: number) => Math.round(credits * 100);
