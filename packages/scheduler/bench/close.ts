@@ -104,7 +104,9 @@ async function main() {
     const consistent = check!.invoices === profileCount && Number(check!.total) === c.totalCents && summary.failed === 0;
     say(`  ${check!.invoices.toLocaleString("en-US")} invoices, total ${Number(check!.total).toLocaleString("en-US")} cents; the ceiling's total ${c.totalCents.toLocaleString("en-US")} cents: ${consistent ? "the same" : "DIFFERENT"}`);
     const ratio = closeSeconds / c.seconds;
-    say(`  close / ceiling = ${ratio.toFixed(2)} (goal ≤ 2) ${ratio <= 2 ? "met" : "MISSED"}; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB; total run ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // Issue 17: within 2× the SQL ceiling at 100,000 subscriptions, 1.5× from 1,000,000 (fixed costs weigh less there).
+    const goal = subscriptionCount >= 1_000_000 ? 1.5 : 2;
+    say(`  close / ceiling = ${ratio.toFixed(2)} (goal ≤ ${goal}) ${ratio <= goal ? "met" : "MISSED"}; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB; total run ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     say(JSON.stringify({ subscriptions: subscriptionCount, close_s: round(closeSeconds), ceiling_s: round(c.seconds), ratio: round(ratio), peak_rss_mb: Math.round(peakRss / 2 ** 20) }));
     return consistent ? 0 : 1;
   } finally {

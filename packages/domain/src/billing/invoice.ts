@@ -21,7 +21,20 @@ export interface Invoice {
 export function buildInvoice(periodId: string, charges: readonly (UserCharge & { userId: string })[]): Invoice {
   const lines = charges
     .filter((c) => c.feeCents > 0 || c.overageCents > 0)
-    .map((c) => ({ ...c, totalCents: c.feeCents + c.overageCents }))
+    .map((c): InvoiceLine => ({
+      // Listed, not spread: see computeCharge.
+      userId: c.userId,
+      periodId: c.periodId,
+      feeTier: c.feeTier,
+      feeCents: c.feeCents,
+      proration: c.proration,
+      allowanceCc: c.allowanceCc,
+      includedCc: c.includedCc,
+      overageCc: c.overageCc,
+      overageCents: c.overageCents,
+      unbilledCc: c.unbilledCc,
+      totalCents: c.feeCents + c.overageCents,
+    }))
     .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
   const feesCents = lines.reduce((s, l) => s + l.feeCents, 0);
   const overageCents = lines.reduce((s, l) => s + l.overageCents, 0);
