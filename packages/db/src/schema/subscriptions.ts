@@ -50,6 +50,11 @@ export const subscriptions = pgTable(
     index("subscriptions_status_idx").on(t.accountId, t.profileId, t.status),
     /** The Users tab's sort by last active and its idle / never-active filters (issue 15), keyset-paged by user id. */
     index("subscriptions_last_active_idx").on(t.accountId, t.profileId, t.lastActiveAt, t.userId),
+    /**
+     * The few subscriptions with a change scheduled: the month close writes down those that fell due
+     * (writeDownScheduledChanges) without reading every subscription of the profiles it closes (issue 17).
+     */
+    index("subscriptions_scheduled_idx").on(t.accountId, t.profileId).where(sql`${t.scheduledTier} is not null`),
     foreignKey({ columns: [t.accountId, t.profileId], foreignColumns: [profiles.accountId, profiles.id] }),
     foreignKey({ columns: [t.accountId, t.userId], foreignColumns: [directoryUsers.accountId, directoryUsers.id] }),
   ],

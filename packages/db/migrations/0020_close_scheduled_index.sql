@@ -1,0 +1,1 @@
+CREATE INDEX "subscriptions_scheduled_idx" ON "subscriptions" USING btree ("account_id","profile_id") WHERE "subscriptions"."scheduled_tier" is not null;
