@@ -89,10 +89,9 @@ async function main() {
     await seedClose(raw, { profiles: profileCount, perProfile, period, periodStart, nextStart });
     say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    // Both timings start from the same settled database: vacuumed (the seed's rows, then the dead rows and index
-    // entries the rolled-back ceiling leaves in invoices, invoice_lines and subscriptions, which a close in
-    // production never meets) and checkpointed.
-    // The ceiling is timed three times (it is rolled back) and its median kept: on this shared machine one
+    // Every timing starts from a settled database: vacuumed (the seed's rows, then the dead rows and index entries
+    // a rolled-back ceiling leaves in invoices, invoice_lines and subscriptions, which a close in production never
+    // meets) and checkpointed. The ceiling is timed three times and its median kept: on this shared machine one
     // timing of the same statements varied by half.
     const runs: Awaited<ReturnType<typeof ceiling>>[] = [];
     for (let i = 0; i < 3; i++) {
