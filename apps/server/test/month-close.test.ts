@@ -5,7 +5,7 @@ import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { defaultCatalog, getTier } from "@seatdesk/domain";
 import { auditLog, invoiceLines, invoices, notices, profiles, rowsOf, subscriptions } from "@seatdesk/db";
-import { closeDue } from "@seatdesk/scheduler";
+import { closeBatch, closeDue } from "@seatdesk/scheduler";
 import { activateAt, callerAs, harnessForFile, makeTenant, recordUsage, subscribeAt, testNow, type Harness, type Tenant } from "./harness";
 import { callerWithKey, makeKey } from "./usage-helpers";
 
@@ -98,6 +98,29 @@ describe("closing a month", () => {
     const rows = (await callerAs(h, t.admins.viewer).subscriptions.list({ profileId: t.profileId })).rows;
     expect(rows.find((r) => r.userId === u0)).toMatchObject({ tier: "pro", status: "active", scheduledTier: null });
     expect(rows.find((r) => r.userId === u3)).toMatchObject({ tier: null, status: null, ended: { tier: "pro", at: "2026-02-01T00:00:00.000Z" } });
+  });
+
+  it("profiles of several accounts closed in one batch: each invoice holds its own profile's lines, as its estimate showed", async () => {
+    // Different shapes, so a line given to the wrong profile of the batch changes what some invoice holds.
+    const tenants = [await januaryTenant(), await makeTenant(h, { users: 3 }), await januaryTenant()];
+    const small = tenants[1]!;
+    await subscribeAt(h, small, small.userIds, "power", testNow);
+    await activateAt(h, small, small.userIds, at("2026-01-05T10:00:00Z"));
+    h.clock.set(at("2026-01-31T23:59:00Z"));
+    const estimates = [];
+    for (const t of tenants) estimates.push(await callerAs(h, t.admins.viewer).billing.estimate({ profileId: t.profileId, limit: 100 }));
+
+    const outcomes = await closeBatch(h.database.db, defaultCatalog, tenants.map((t) => ({ accountId: t.accountId, id: t.profileId })), at("2026-02-01T00:20:00Z"));
+    expect([...outcomes.values()].map((o) => o.kind)).toEqual(["closed", "closed", "closed"]);
+    h.clock.set(at("2026-02-01T00:20:00Z"));
+    for (const [i, t] of tenants.entries()) {
+      const invoice = await callerAs(h, t.admins.viewer).billing.invoice({ profileId: t.profileId, period: "2026-01", limit: 100 });
+      expect(invoice.lines, `tenant ${i}`).toEqual(estimates[i]!.lines);
+      expect(invoice.totalCents, `tenant ${i}`).toBe(estimates[i]!.totalCents);
+      const stored = await h.database.db.select().from(invoiceLines).where(and(eq(invoiceLines.accountId, t.accountId), eq(invoiceLines.profileId, t.profileId)));
+      expect(stored.map((l) => l.userId).sort(), `tenant ${i}`).toEqual(estimates[i]!.lines.map((l) => l.userId).sort());
+    }
+    expect(estimates[1]!.lines).toHaveLength(3);
   });
 
   it("catches up: a worker down for three month ends closes each missed month in order, with an invoice for each", async () => {
