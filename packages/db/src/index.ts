@@ -6,3 +6,4 @@ export * from "./mappers";
 export * from "./rules-sql";
 export * from "./name-fold";
 export * from "./replication";
+export * from "./pipelined";

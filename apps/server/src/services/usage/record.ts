@@ -10,15 +10,13 @@ import {
   type Period,
   type Subscription,
 } from "@seatdesk/domain";
-import { runPrepared, type Tx } from "@seatdesk/db";
+import { transactionCommittingWith, type CommitWith, type Tx } from "@seatdesk/db";
 import { forgetVerifiedKeys, KeyNoLongerValid, type KeyScope } from "../../auth/api-keys";
 import { findUser, ledgerKey, limitsFor, load, type Loaded, type UserState } from "./load";
 import { field, type ParsedEvent } from "./parse";
 import type { Database, EventResult, Recorded, UsageState } from "./types";
 import { writeMany, writeOne, type EventRow, type LedgerWrite, type NoticeWrite, type SubscriptionWrite } from "./write";
 
-/** Another request recorded one of these keys between our read and our write: run the whole call again. */
-class KeyRace extends Error {}
 /** The profile has a budget, and its month rows were not locked before the read (see record): run the whole call again, locking them. */
 class BudgetUnlocked extends Error {}
 
@@ -38,25 +36,36 @@ function guessesOf(db: Database): Map<string, boolean> {
 }
 
 /**
- * The event was routed to usage_events' default partition while its month's partition was being attached
- * (packages/scheduler partitions.ts): PostgreSQL refuses the row once the attach commits, and the whole call
- * runs again, routed to the new partition. Nothing of the transaction was kept.
+ * Another request recorded one of these keys between our read and our write: the write raises this
+ * (migration 0021, seatdesk_keys_inserted), so nothing of it is kept, and the whole call runs again.
  */
-function routedBeforeAttach(e: unknown): boolean {
+const keyRaceCode = "SDK01";
+
+/**
+ * Whether a PostgreSQL error of this code (and message) is the error or one of its causes. "23514" with
+ * "partition constraint": the event was routed to usage_events' default partition while its month's
+ * partition was being attached (packages/scheduler partitions.ts); PostgreSQL refuses the row once the
+ * attach commits, and the whole call runs again, routed to the new partition. Nothing of the
+ * transaction was kept.
+ */
+function hasCode(e: unknown, code: string, message = ""): boolean {
   for (let current: unknown = e; current instanceof Error; current = current.cause) {
-    const { code } = current as { code?: unknown };
-    if (code === "23514" && current.message.includes("partition constraint")) return true;
+    if ((current as { code?: unknown }).code === code && current.message.includes(message)) return true;
   }
   return false;
 }
 
-/** Records events of one profile in one transaction, all or nothing; runs it again after a race (KeyRace, BudgetUnlocked, routedBeforeAttach). */
+/**
+ * Records events of one profile in one transaction, all or nothing; runs it again after a race (a key
+ * stored meanwhile, BudgetUnlocked, a partition attached meanwhile). Two round trips to PostgreSQL: BEGIN
+ * with the locks and the read, the write with COMMIT.
+ */
 export async function record(db: Database, catalog: Catalog, scope: KeyScope, events: ParsedEvent[], indexed: boolean): Promise<Recorded[]> {
   const guesses = guessesOf(db);
   for (let attempt = 0; ; attempt++) {
     const lockBudget = guesses.get(scope.profileId) ?? true;
     try {
-      const { results, budgeted } = await db.transaction((tx) => recordInTransaction(tx, catalog, scope, events, indexed, lockBudget));
+      const { results, budgeted } = await transactionCommittingWith(db, (tx, commitWith) => recordInTransaction(tx, commitWith, catalog, scope, events, indexed, lockBudget));
       if (budgeted !== lockBudget) {
         if (guesses.size >= maxGuesses) guesses.clear();
         guesses.set(scope.profileId, budgeted);
@@ -65,7 +74,7 @@ export async function record(db: Database, catalog: Catalog, scope: KeyScope, ev
     } catch (e) {
       if (e instanceof BudgetUnlocked) guesses.set(scope.profileId, true);
       if (e instanceof KeyNoLongerValid) forgetVerifiedKeys(db, scope.confirm ?? []);
-      if (!(e instanceof KeyRace || e instanceof BudgetUnlocked || routedBeforeAttach(e)) || attempt >= 3) throw e;
+      if (!(hasCode(e, keyRaceCode) || e instanceof BudgetUnlocked || hasCode(e, "23514", "partition constraint")) || attempt >= 3) throw e;
     }
   }
 }
@@ -109,6 +118,7 @@ function conflict(e: Resolved, at: number | null, first: ReturnType<typeof bodyO
 
 async function recordInTransaction(
   tx: Tx,
+  commitWith: CommitWith,
   catalog: Catalog,
   scope: KeyScope,
   events: ParsedEvent[],
@@ -194,7 +204,7 @@ async function recordInTransaction(
 
   // Every write in one statement: the events, the ledgers they moved, the profile's overage, the
   // subscriptions (activation, "last active") and the notices. If another request stored one of these
-  // keys since the read, fewer events are inserted and the whole call runs again (KeyRace).
+  // keys since the read, the write raises and the whole call runs again (keyRaceCode).
   const eventRows = fresh.map(({ e, result }): EventRow => ({
     period: e.period.id,
     user_id: e.user.userId,
@@ -238,14 +248,13 @@ async function recordInTransaction(
   }));
   // The ledgers' and subscriptions' updated_at: the latest request's time.
   const now = new Date(Math.max(...events.map((e) => e.receivedAt.getTime())));
-  const [written] = await runPrepared<{ inserted: number | string }>(
-    tx,
+  // Sent with COMMIT; if another request stored one of these keys since the read, it raises (keyRaceCode).
+  await commitWith(
     "usage_write",
     eventRows.length === 1 && ledgerRows.length === 1 && subRows.length === 1 && overageRows.length <= 1
       ? writeOne(scope, eventRows[0]!, ledgerRows[0]!, overageRows[0]?.added ?? 0, subRows[0]!, noticeRows.map((n) => n.kind))
       : writeMany(scope, now, eventRows, ledgerRows, overageRows, subRows, noticeRows),
   );
-  if (Number(written!.inserted) !== fresh.length) throw new KeyRace();
   return { results, budgeted };
 }
 

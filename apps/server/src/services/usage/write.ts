@@ -46,8 +46,9 @@ export interface SubscriptionWrite {
  * Every write of a record in one statement: the idempotency keys with their first answers (usage_keys), the
  * events (each only with its key: the events' month partitions cannot hold a unique key of their own), the
  * ledgers they moved, the profile's overage, the subscriptions (activation, "last active") and the notices.
- * Counts the keys inserted: fewer than sent means another request stored one of these keys since the read
- * (see KeyRace), whatever month its event is in.
+ * Counts the keys inserted: fewer than sent means another request stored one of these keys since the read,
+ * whatever month its event is in, and the statement raises (migration 0021): nothing of it is kept, and
+ * record.ts runs the call again.
  */
 export function writeMany(
   scope: KeyScope,
@@ -92,7 +93,7 @@ export function writeMany(
         select ${account}, ${profile}, v.user_id, v.period, v.kind, v.created_at
         from json_to_recordset(${JSON.stringify(noticeRows)}::json) as v(user_id uuid, period text, kind text, created_at timestamptz)
         on conflict do nothing)
-      select count(*) as inserted from ks`;
+      select seatdesk_keys_inserted((select count(*) from ks), ${events.length}::int) as inserted`;
 }
 
 /** writeMany for the hot path, one event of one user: the same writes with scalar parameters only, so the statement keeps one generic plan. */
@@ -129,7 +130,7 @@ export function writeOne(scope: KeyScope, e: EventRow, l: LedgerWrite, overageAd
         insert into notices (account_id, profile_id, user_id, period, kind, created_at)
         select ${account}, ${profile}, ${user}, ${period}, k, ${recordedAt} from unnest(${textArray(kinds)}) as k
         on conflict do nothing)
-      select count(*) as inserted from ks`;
+      select seatdesk_keys_inserted((select count(*) from ks), 1) as inserted`;
 }
 
 const ledgerConflict = sql`on conflict (account_id, profile_id, period, user_id) do update set fee_tier = excluded.fee_tier, active_at_start = excluded.active_at_start,
