@@ -48,7 +48,7 @@ import postgres from "postgres";
 import { defaultCatalog } from "@seatdesk/domain";
 import * as schema from "@seatdesk/db";
 import { connect, type Database, type Db } from "@seatdesk/db";
-import { benchDatabase } from "@seatdesk/db/bench";
+import { benchDatabase, cpuMs } from "@seatdesk/db/bench";
 import { systemClock } from "../src/clock";
 import { createApp, createContext } from "../src/http/app";
 import { jsonLog, silentLog } from "../src/log";
@@ -92,20 +92,6 @@ const summary = (values: ArrayLike<number>) => {
   return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : Number.NaN };
 };
 
-/**
- * CPU time (user + system) of a process or thread from /proc, in ms; null where there is no /proc (or
- * PostgreSQL runs on another host). Throughput on a shared 2-core machine moves with whatever else runs;
- * CPU per request does not, so the summary gives both.
- */
-function cpuMs(statPath: string): number | null {
-  try {
-    const stat = readFileSync(statPath, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in ticks of 1/100 s (CLK_TCK)
-  } catch {
-    return null;
-  }
-}
 interface CpuSample {
   main: number | null;
   process: number | null;

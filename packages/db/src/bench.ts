@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import postgres from "postgres";
 
 /** A benchmark's own PostgreSQL database: created fresh, dropped at the end and on Ctrl-C or SIGTERM. */
@@ -52,4 +53,50 @@ export function benchDatabase(kind: string, say: (line: string) => void, onInter
       await admin.end({ timeout: 5 });
     },
   };
+}
+
+/**
+ * CPU time (user + system) of a process or thread from /proc, in ms; null where there is no /proc. On a shared
+ * 2-core machine throughput moves with whatever else runs, CPU spent much less, so benchmarks report both.
+ */
+export function cpuMs(statPath: string): number | null {
+  try {
+    const stat = readFileSync(statPath, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in ticks of 1/100 s (CLK_TCK)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU ms of every PostgreSQL process on this machine (backends, WAL writer, checkpointer, …), by pid; empty
+ * where there is no /proc or PostgreSQL runs elsewhere. The difference of two samples is what the server spent.
+ */
+export function postgresCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "postgres") continue;
+    } catch {
+      continue;
+    }
+    const ms = cpuMs(`/proc/${pid}/stat`);
+    if (ms !== null) out.set(Number(pid), ms);
+  }
+  return out;
+}
+
+/** CPU ms spent between two postgresCpu samples (processes started meanwhile count from zero); NaN without /proc. */
+export function postgresCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  if (after.size === 0) return Number.NaN;
+  let spent = 0;
+  for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
+  return spent;
 }
