@@ -16,7 +16,8 @@
  * 4. Starts the real server in this process (createApp with the deps src/main.ts builds) and drives it
  *    over HTTP from a worker thread, 8 clients on keep-alive connections with the profile key, each
  *    phase 2 s of warm-up then BENCH_SECONDS: single `usage.record` events (random users, unique
- *    keys), `usage.recordBatch` with BENCH_BATCH (500) events, and `usage.check` GETs.
+ *    keys), `usage.recordBatch` with BENCH_BATCH (500) events, and `usage.check` GETs. Each phase, pgbench's
+ *    and the bare server's too, starts from a settled database (vacuumed, analyzed, checkpointed: settle).
  *    Besides rates and latencies, each phase gives the CPU time per request of the server's thread,
  *    of PostgreSQL's backends and of the rest of this process (from /proc, on Linux): on a shared
  *    2-core machine throughput moves with whatever else runs, CPU per request much less.
@@ -422,6 +423,25 @@ function overheadApp(deps: Deps): RequestListener {
   };
 }
 
+/**
+ * Every phase (pgbench's too) starts from a settled database: the tables the debits write vacuumed and
+ * analyzed, and a checkpoint taken. Otherwise the phase before leaves work that lands in the next one (an
+ * autovacuum of the rows it wrote, a checkpoint its WAL set off, and the full-page writes after it), always
+ * on the later phases; and the planner would take usage_events for the empty table it analyzed at the seed.
+ * bench:close does the same before each of its timings. Without the right to CHECKPOINT (a role neither
+ * superuser nor pg_checkpoint), the phases run without it and the run says so.
+ */
+async function settle(raw: postgres.Sql) {
+  await raw`vacuum (analyze) usage_events, usage_keys, subscription_months, profile_months, subscriptions, notices`;
+  try {
+    await raw`checkpoint`;
+  } catch (e) {
+    if (!checkpointRefused) say(`  (no checkpoint between phases: ${e instanceof Error ? e.message : String(e)})`);
+    checkpointRefused = true;
+  }
+}
+let checkpointRefused = false;
+
 let stopBouncer: (() => Promise<void>) | undefined;
 let closeServed: (() => Promise<void>) | undefined;
 
@@ -448,6 +468,7 @@ async function main() {
     // --- the ceiling ---
     let ceilingTps = Number.NaN;
     if (phases.has("ceiling")) {
+      await settle(raw);
       const c = await ceiling(seeded, scratch);
       if ("missing" in c) {
         say(`  ceiling: pgbench is not installed (${c.missing}); on Debian/Ubuntu: apt-get install postgresql-client (or postgresql-contrib). Skipped.`);
@@ -465,7 +486,7 @@ async function main() {
       const bareTimer = timedListener(bareListener(bareSql, seeded));
       const b = await listen(bareTimer.listener);
       try {
-        await raw`analyze usage_events, usage_keys, subscription_months`;
+        await settle(raw);
         // Keys of their own (bench-<run>-bare-…), counted with the others at the end.
         bare = await runPhase("single", b.url, "/trpc/usage.record", bareTimer, seeded, `${runId}-bare`);
       } finally {
@@ -500,9 +521,7 @@ async function main() {
     ];
     for (const [kind, path, title] of plan) {
       if (!phases.has(kind)) continue;
-      // Fresh statistics, as a table in steady state has: pgbench and the phase before wrote tens of
-      // thousands of events, and the planner must not take usage_events for the empty table it analyzed.
-      await raw`analyze usage_events, usage_keys, subscription_months, profile_months`;
+      await settle(raw);
       const r = await runPhase(kind, main.url, path, timer, seeded);
       results.set(kind, r);
       const rate = kind === "batch" ? `${fmt(r.eventsPerSecond)} events/s (${fmt(r.perSecond, 1)} requests/s)` : kind === "single" ? `${fmt(r.eventsPerSecond)} events/s` : `${fmt(r.perSecond)} checks/s`;
