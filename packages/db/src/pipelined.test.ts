@@ -85,9 +85,10 @@ if (process.env.TEST_DATABASE_URL) {
   const url = process.env.TEST_DATABASE_URL;
 
   describe("transactionCommittingWith on PostgreSQL", () => {
-    it("takes two round trips for a read and a write: BEGIN goes with the read, COMMIT with the write", async () => {
+    it("takes two round trips and two socket writes for a read and a write: BEGIN goes with the read, COMMIT with the write", async () => {
       // Round trips as the socket sees them: a write after an answer starts the next one.
       let trips = 0;
+      let writes = 0;
       let answered = true;
       // postgres.js takes a socket of the caller's (its `socket` option, not in its types).
       const options = {
@@ -100,6 +101,7 @@ if (process.env.TEST_DATABASE_URL) {
           s.write = ((...args: unknown[]) => {
             if (answered) trips++;
             answered = false;
+            writes++;
             return write(...args);
           }) as typeof s.write;
           s.on("data", () => (answered = true));
@@ -116,8 +118,10 @@ if (process.env.TEST_DATABASE_URL) {
           });
         await once("d0"); // the connection opens, and the statements are prepared on it
         trips = 0;
+        writes = 0;
         await once("d1");
         expect(trips).toBe(2);
+        expect(writes).toBe(2);
         // postgres.js's own transaction, for comparison: BEGIN, the read, the write and COMMIT each wait for an answer.
         trips = 0;
         await db.transaction(async (tx) => {
