@@ -93,7 +93,11 @@ export function postgresCpu(): Map<number, number> {
   return out;
 }
 
-/** CPU ms spent between two postgresCpu samples (processes started meanwhile count from zero); NaN without /proc. */
+/**
+ * CPU ms spent between two postgresCpu samples; NaN without /proc. Processes started meanwhile count from zero;
+ * those that ended meanwhile (an autovacuum worker, a closed connection's backend) are not counted, so this is
+ * what PostgreSQL spent at least.
+ */
 export function postgresCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
   if (after.size === 0) return Number.NaN;
   let spent = 0;
