@@ -8,7 +8,13 @@ export interface BenchDatabase {
   /** DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) with this database's name. */
   url: string;
   create(): Promise<void>;
-  /** Drops the database if it was made (safe to call twice); then ends the admin connection. */
+  /**
+   * A copy of the database as it is now (CREATE DATABASE … TEMPLATE, file by file), named `<name>_<suffix>`: to time
+   * several runs from the same rows. No session may be open on the database while it is copied. The copy is
+   * dropped by its `drop`, or with the database.
+   */
+  copy(suffix: string): Promise<{ name: string; url: string; drop(): Promise<void> }>;
+  /** Drops the database and its copies if they were made (safe to call twice); then ends the admin connection. */
   dispose(): Promise<void>;
 }
 
@@ -24,7 +30,13 @@ export function benchDatabase(kind: string, say: (line: string) => void, onInter
   u.pathname = `/${name}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   let created = false;
+  const copies = new Set<string>();
+  const dropCopy = async (copy: string) => {
+    if (!copies.delete(copy)) return;
+    await admin.unsafe(`drop database if exists "${copy}" with (force)`);
+  };
   const drop = async () => {
+    for (const copy of [...copies]) await dropCopy(copy);
     if (!created) return;
     created = false;
     await admin.unsafe(`drop database if exists "${name}" with (force)`);
@@ -47,6 +59,15 @@ export function benchDatabase(kind: string, say: (line: string) => void, onInter
     create: async () => {
       await admin.unsafe(`create database "${name}"`);
       created = true;
+    },
+    copy: async (suffix) => {
+      const copy = `${name}_${suffix}`;
+      copies.add(copy);
+      // FILE_COPY: the files as they are, after a checkpoint (the default, WAL_LOG, writes every page to the WAL as well).
+      await admin.unsafe(`create database "${copy}" template "${name}" strategy file_copy`);
+      const c = new URL(u);
+      c.pathname = `/${copy}`;
+      return { name: copy, url: c.toString(), drop: () => dropCopy(copy) };
     },
     dispose: async () => {
       await drop();

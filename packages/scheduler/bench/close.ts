@@ -9,14 +9,16 @@
  * 2. The ceiling: the same close written by hand as set-based SQL in one transaction, writing the same rows
  *    (one INSERT ... SELECT of the invoices, one of their lines, one UPDATE over all subscriptions, the ended
  *    ones' access-ended notices with their count, the allowance-reset notices, the audit entries, the profiles'
- *    closed_through), timed three times (the median is kept), each rolled back so the real close starts from the same rows; the
- *    database is vacuumed and checkpointed before each timing.
+ *    closed_through).
  * 3. The close: the scheduler's closeDue, as a worker runs it, timed; peak RSS sampled every 50 ms.
- * 4. Checks the close wrote one invoice per profile with the ceiling's totals and as many access-ended notices,
+ *    Each timing runs on its own copy of the seeded (and vacuumed) database, checkpointed first and dropped after:
+ *    ceiling, close, close, ceiling, each figure the mean of its two timings (BENCH_ROUNDS=1: ceiling and close once).
+ * 4. Checks each close wrote one invoice per profile with the ceiling's totals and as many access-ended notices,
  *    and prints one JSON line:
  *    {"subscriptions":…,"close_s":…,"ceiling_s":…,"ratio":…,"peak_rss_mb":…,"postgres_cpu_s":…,"ceiling_postgres_cpu_s":…,"node_cpu_s":…}
- *    (CPU seconds from /proc: PostgreSQL's processes during the close and during the median ceiling, and this process during the close).
- *    The database is dropped at the end.
+ *    (CPU seconds from /proc: PostgreSQL's processes during the close and during the ceiling, and this process
+ *    during the close, means of the two timings; peak RSS the higher of the two closes).
+ *    The databases are dropped at the end, also on Ctrl-C.
  */
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
@@ -91,45 +93,27 @@ async function ceiling(raw: postgres.Sql): Promise<{ seconds: number; totalCents
       await tx.unsafe(`update profiles set closed_through = '${period}'`);
       const [row] = await tx.unsafe<{ total: string }[]>(`select coalesce(sum(total_cents), 0)::text as total from invoices`);
       totalCents = Number(row!.total);
-      throw new Rollback();
-    })
-    .catch((e: unknown) => {
-      if (!(e instanceof Rollback)) throw e;
     });
   return { seconds: (performance.now() - t0) / 1000, totalCents, ended, postgresCpuS: postgresCpuSpent(cpu0, postgresCpu()) / 1000 };
 }
-class Rollback extends Error {}
 
-async function settle(raw: postgres.Sql) {
-  await raw`vacuum (analyze)`;
-  await raw`checkpoint`;
+/** The figures of one close: elapsed and CPU seconds, peak RSS, and what it wrote. */
+interface CloseRun {
+  seconds: number;
+  postgresCpuS: number;
+  mainCpuS: number;
+  processCpuS: number;
+  peakRss: number;
+  invoices: number;
+  totalCents: number;
+  ended: number;
+  failed: number;
 }
 
-async function main() {
-  const t0 = performance.now();
-  say(`Seatdesk month-close benchmark: ${subscriptionCount.toLocaleString("en-US")} subscriptions over ${profileCount.toLocaleString("en-US")} profiles, closing ${period}, PostgreSQL`);
-  await bench.create();
-  const database = await connect({ url: benchUrl, max: 3 });
-  const raw = postgres(benchUrl, { max: 1, onnotice: () => {} });
+/** The scheduler's closeDue, as a worker runs it, on the database at `url`, timed; peak RSS sampled every 50 ms. */
+async function timeClose(url: string): Promise<CloseRun> {
+  const database = await connect({ url, max: 3 });
   try {
-    await database.migrate();
-    await seedClose(raw, { profiles: profileCount, perProfile, period, periodStart, nextStart });
-    say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-
-    // Every timing starts from a settled database: vacuumed (the seed's rows, then the dead rows and index entries
-    // a rolled-back ceiling leaves in invoices, invoice_lines and subscriptions, which a close in production never
-    // meets) and checkpointed. The ceiling is timed three times and its median kept: on this shared machine one
-    // timing of the same statements varied by half.
-    const runs: Awaited<ReturnType<typeof ceiling>>[] = [];
-    for (let i = 0; i < 3; i++) {
-      await settle(raw);
-      runs.push(await ceiling(raw));
-    }
-    runs.sort((a, b) => a.seconds - b.seconds);
-    const c = runs[1]!;
-    say(`  ceiling (set-based SQL, one transaction, rolled back), median of ${runs.map((r) => r.seconds.toFixed(2)).join(", ")}: ${c.seconds.toFixed(2)} s`);
-    await settle(raw);
-
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
     const mainCpu = () => cpuMs(`/proc/self/task/${process.pid}/stat`) ?? Number.NaN;
@@ -142,32 +126,111 @@ async function main() {
       progressEveryMs: 2_000,
       onProgress: (p) => say(`    ${p.done.toLocaleString("en-US")} / ${p.total.toLocaleString("en-US")} profiles, ${p.perSecond.toFixed(0)} a second`),
     });
-    const closeSeconds = (performance.now() - t1) / 1000;
-    const cpu = { main: (mainCpu() - cpu0.main) / 1000, process: (processCpu() - cpu0.process) / 1000, postgres: postgresCpuSpent(cpu0.postgres, postgresCpu()) / 1000 };
+    const seconds = (performance.now() - t1) / 1000;
+    const postgresCpuS = postgresCpuSpent(cpu0.postgres, postgresCpu()) / 1000;
+    const mainCpuS = (mainCpu() - cpu0.main) / 1000;
+    const processCpuS = (processCpu() - cpu0.process) / 1000;
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    say(`  close (closeDue): ${closeSeconds.toFixed(2)} s; closed ${summary.closed}, skipped ${summary.skipped}, failed ${summary.failed}`);
-    // Where the time went: on 2 cores, whichever of these nears the elapsed time (or both near twice it) is what limits the close.
-    say(`    CPU: PostgreSQL ${cpu.postgres.toFixed(2)} s (the ceiling's ${c.postgresCpuS.toFixed(2)} s), this process's main thread ${cpu.main.toFixed(2)} s, its other threads ${(cpu.process - cpu.main).toFixed(2)} s`);
-
+    say(`  close (closeDue): ${seconds.toFixed(2)} s; closed ${summary.closed}, skipped ${summary.skipped}, failed ${summary.failed}`);
     const [check] = rowsOf<{ invoices: number; total: string; ended: number }>(
       await database.db.execute(sql`select count(*)::int as invoices, coalesce(sum(total_cents), 0)::text as total,
         (select count(*)::int from notices where kind = 'access-ended' and period = ${period}) as ended from invoices`),
     );
-    const consistent = check!.invoices === profileCount && Number(check!.total) === c.totalCents && check!.ended === c.ended && summary.failed === 0;
-    say(
-      `  ${check!.invoices.toLocaleString("en-US")} invoices, total ${Number(check!.total).toLocaleString("en-US")} cents, ${check!.ended.toLocaleString("en-US")} access-ended notices; ` +
-        `the ceiling's ${c.totalCents.toLocaleString("en-US")} cents and ${c.ended.toLocaleString("en-US")} notices: ${consistent ? "the same" : "DIFFERENT"}`,
-    );
-    const ratio = closeSeconds / c.seconds;
+    return { seconds, postgresCpuS, mainCpuS, processCpuS, peakRss, invoices: check!.invoices, totalCents: Number(check!.total), ended: check!.ended, failed: summary.failed };
+  } finally {
+    await database.close();
+  }
+}
+
+/** BENCH_ROUNDS=1: the ceiling and the close once each; otherwise ceiling, close, close, ceiling (each figure the mean of two). */
+const rounds = process.env.BENCH_ROUNDS === "1" ? 1 : 2;
+
+async function main() {
+  const t0 = performance.now();
+  say(`Seatdesk month-close benchmark: ${subscriptionCount.toLocaleString("en-US")} subscriptions over ${profileCount.toLocaleString("en-US")} profiles, closing ${period}, PostgreSQL`);
+  await bench.create();
+  try {
+    const seedDb = await connect({ url: benchUrl, max: 1 });
+    const raw = postgres(benchUrl, { max: 1, onnotice: () => {} });
+    try {
+      await seedDb.migrate();
+      await seedClose(raw, { profiles: profileCount, perProfile, period, periodStart, nextStart });
+      // The seed's rows vacuumed and analyzed once: every timing starts from a copy of this database.
+      await raw`vacuum (analyze)`;
+    } finally {
+      await raw.end({ timeout: 5 });
+      await seedDb.close();
+    }
+    say(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    // Each timing runs on a fresh copy of the seeded database, checkpointed first, and the copy is dropped after it:
+    // the same rows every time, no dead rows of an earlier timing. Ceiling, close, close, ceiling: each figure is
+    // the mean of its two timings, so neither gains from going first on this shared machine, where one timing of
+    // the same statements varied by half.
+    const sequence = rounds === 2 ? (["ceiling", "close", "close", "ceiling"] as const) : (["ceiling", "close"] as const);
+    const ceilings: Awaited<ReturnType<typeof ceiling>>[] = [];
+    const closes: CloseRun[] = [];
+    for (const [i, kind] of sequence.entries()) {
+      const copy = await bench.copy(`t${i + 1}`);
+      try {
+        const copyRaw = postgres(copy.url, { max: 1, onnotice: () => {} });
+        try {
+          await copyRaw`checkpoint`;
+          if (kind === "ceiling") {
+            const c = await ceiling(copyRaw);
+            ceilings.push(c);
+            say(`  ceiling (set-based SQL, one transaction): ${c.seconds.toFixed(2)} s`);
+            continue;
+          }
+        } finally {
+          await copyRaw.end({ timeout: 5 });
+        }
+        const run = await timeClose(copy.url);
+        closes.push(run);
+        // Where the time went: on 2 cores, whichever of these nears the elapsed time (or both near twice it) is what limits the close.
+        say(`    CPU: PostgreSQL ${run.postgresCpuS.toFixed(2)} s, this process's main thread ${run.mainCpuS.toFixed(2)} s, its other threads ${(run.processCpuS - run.mainCpuS).toFixed(2)} s`);
+      } finally {
+        await copy.drop();
+      }
+    }
+
+    const mean = (list: number[]) => list.reduce((x, y) => x + y, 0) / list.length;
+    const c = ceilings[0]!;
+    const consistent =
+      ceilings.every((x) => x.totalCents === c.totalCents && x.ended === c.ended) &&
+      closes.every((r) => r.invoices === profileCount && r.totalCents === c.totalCents && r.ended === c.ended && r.failed === 0);
+    for (const r of closes) {
+      say(
+        `  ${r.invoices.toLocaleString("en-US")} invoices, total ${r.totalCents.toLocaleString("en-US")} cents, ${r.ended.toLocaleString("en-US")} access-ended notices; ` +
+          `the ceiling's ${c.totalCents.toLocaleString("en-US")} cents and ${c.ended.toLocaleString("en-US")} notices: ${r.invoices === profileCount && r.totalCents === c.totalCents && r.ended === c.ended ? "the same" : "DIFFERENT"}`,
+      );
+    }
+    const closeSeconds = mean(closes.map((r) => r.seconds));
+    const ceilingSeconds = mean(ceilings.map((x) => x.seconds));
+    const peakRss = Math.max(...closes.map((r) => r.peakRss));
+    const ratio = closeSeconds / ceilingSeconds;
+    if (rounds === 2) {
+      say(`  timings: ceiling ${ceilings.map((x) => x.seconds.toFixed(2)).join(" and ")} s, close ${closes.map((r) => r.seconds.toFixed(2)).join(" and ")} s; each figure is their mean`);
+    }
+    say(`  CPU (mean): PostgreSQL ${mean(closes.map((r) => r.postgresCpuS)).toFixed(2)} s in the close, ${mean(ceilings.map((x) => x.postgresCpuS)).toFixed(2)} s in the ceiling; Node ${mean(closes.map((r) => r.processCpuS)).toFixed(2)} s`);
     // Issue 17: within 2× the SQL ceiling at 100,000 subscriptions, 1.5× from 1,000,000 (fixed costs weigh less there).
     const goal = subscriptionCount >= 1_000_000 ? 1.5 : 2;
     say(`  close / ceiling = ${ratio.toFixed(2)} (goal ≤ ${goal}) ${ratio <= goal ? "met" : "MISSED"}; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB; total run ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    say(JSON.stringify({ subscriptions: subscriptionCount, close_s: round(closeSeconds), ceiling_s: round(c.seconds), ratio: round(ratio), peak_rss_mb: Math.round(peakRss / 2 ** 20), postgres_cpu_s: round(cpu.postgres), ceiling_postgres_cpu_s: round(c.postgresCpuS), node_cpu_s: round(cpu.process) }));
+    say(
+      JSON.stringify({
+        subscriptions: subscriptionCount,
+        close_s: round(closeSeconds),
+        ceiling_s: round(ceilingSeconds),
+        ratio: round(ratio),
+        peak_rss_mb: Math.round(peakRss / 2 ** 20),
+        postgres_cpu_s: round(mean(closes.map((r) => r.postgresCpuS))),
+        ceiling_postgres_cpu_s: round(mean(ceilings.map((x) => x.postgresCpuS))),
+        node_cpu_s: round(mean(closes.map((r) => r.processCpuS))),
+      }),
+    );
     return consistent ? 0 : 1;
   } finally {
-    await raw.end({ timeout: 5 });
-    await database.close();
     await bench.dispose();
   }
 }
