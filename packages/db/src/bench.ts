@@ -64,7 +64,11 @@ export function benchDatabase(kind: string, say: (line: string) => void, onInter
       const copy = `${name}_${suffix}`;
       copies.add(copy);
       // FILE_COPY: the files as they are, after a checkpoint (the default, WAL_LOG, writes every page to the WAL as well).
-      await admin.unsafe(`create database "${copy}" template "${name}" strategy file_copy`);
+      // Before PostgreSQL 15 there is no choice of strategy, and file by file is the only way.
+      await admin.unsafe(`create database "${copy}" template "${name}" strategy file_copy`).catch(async (e: unknown) => {
+        if (!(e instanceof Error && /strategy/i.test(e.message))) throw e;
+        await admin.unsafe(`create database "${copy}" template "${name}"`);
+      });
       const c = new URL(u);
       c.pathname = `/${copy}`;
       return { name: copy, url: c.toString(), drop: () => dropCopy(copy) };
