@@ -1,10 +1,10 @@
-import type { SQL } from "drizzle-orm";
+import type { Query, SQL } from "drizzle-orm";
 import type { PgDialect } from "drizzle-orm/pg-core";
 import { PostgresJsSession, PostgresJsTransaction } from "drizzle-orm/postgres-js";
 import type { Sql } from "postgres";
 import type { Executor, Tx } from "./connect";
 import { rowsOf } from "./rows";
-import { runPrepared } from "./prepared";
+import { runPrepared, toQuery } from "./prepared";
 
 /**
  * A transaction's last statement, sent together with its COMMIT. The transaction ends with it: nothing
@@ -13,7 +13,7 @@ import { runPrepared } from "./prepared";
  * transaction on a condition raises an error (see migration 0021), rather than have the caller see it in
  * the rows and roll back.
  */
-export type CommitWith = <T extends Record<string, unknown>>(name: string, statement: SQL) => Promise<T[]>;
+export type CommitWith = <T extends Record<string, unknown>>(name: string, statement: SQL | Query) => Promise<T[]>;
 
 /** What drizzle's own `transaction` hands from the database's session to the transaction's (not public in its types). */
 interface SessionInternals {
@@ -64,7 +64,7 @@ export async function transactionCommittingWith<T>(db: Executor, fn: (tx: Tx, co
     const commitWith: CommitWith = async (name, statement) => {
       if (ended) throw new Error(`commitWith(${name}): the transaction has ended`);
       ended = true;
-      const query = dialect.sqlToQuery(statement);
+      const query = toQuery(statement);
       // Both handed to the connection now, in this order: one write to the socket.
       const last = connection.unsafe(query.sql, query.params as never[], { prepare: true }).execute();
       const commit = connection.unsafe("commit").execute();

@@ -12,28 +12,45 @@ import {
   type Subscription,
   type TierId,
 } from "@seatdesk/domain";
-import { closeLockKey, foldName, ledgerOf, runPrepared, subscriptionOf, uuidArray, type Executor } from "@seatdesk/db";
+import { bind, closeLockKeyOf, foldName, ledgerOf, runPrepared, Shapes, subscriptionOf, type Executor } from "@seatdesk/db";
 import { KeyNoLongerValid, openKey, storedKeyColumns, type KeyScope, type PresentedKey, type StoredKey } from "../../auth/api-keys";
 import { field, type UserRef } from "./parse";
 import type { EventResult } from "./types";
 
-export const textArray = (values: string[]) => sql`${`{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`}::text[]`;
+/** `{"a","b"}`: a list of texts as one array parameter's value (quoted, so any text is safe). */
+export const textArrayLiteral = (values: string[]) => `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`;
 
 /**
- * `column in ($1, …, $n)` for a few values, `column = any(array)` for more. With scalar parameters
- * PostgreSQL keeps one generic plan of the statement per list length (a single event, or a small group
- * of them, is the hot path) instead of planning it again on every call: for an array of unknown
- * length the generic plan looks costly, so a custom plan is made each time. Beyond `scalarListMax`
- * values (batches), the planning is shared by many events.
+ * Beyond this many values, a list travels as one array parameter. With scalar parameters PostgreSQL keeps
+ * one generic plan of the statement per list length (a single event, or a small group of them, is the hot
+ * path) instead of planning it again on every call: for an array of unknown length the generic plan looks
+ * costly, so a custom plan is made each time. Beyond `scalarListMax` values (batches), the planning is
+ * shared by many events.
  */
-function inList(column: SQL, values: string[], type: "uuid" | "text"): SQL {
-  const cast = sql.raw(`::${type}`);
-  if (values.length === 1) return sql`${column} = ${values[0]}${cast}`;
-  if (values.length > 0 && values.length <= scalarListMax) return sql`${column} in (${sql.join(values.map((v) => sql`${v}${cast}`), sql`, `)})`;
-  return sql`${column} = any(${type === "uuid" ? uuidArray(values) : textArray(values)})`;
-}
 const scalarListMax = 16;
 
+/** How a list is sent: its length while it is sent as scalars, "array" beyond. Part of a statement's shape. */
+const listShape = (values: readonly string[]) => (values.length <= scalarListMax ? values.length : "array");
+
+/** `column in ($1, …, $n)` for a list of `listShape` n (named `<name>0` … `<name>n-1`), `column = any($1)` for an array (named `<name>`). */
+function inList(column: SQL, name: string, shape: number | "array", type: "uuid" | "text"): SQL {
+  const cast = sql.raw(`::${type}`);
+  if (shape === "array") return sql`${column} = any(${sql.placeholder(name)}${sql.raw(`::${type}[]`)})`;
+  if (shape === 1) return sql`${column} = ${sql.placeholder(`${name}0`)}${cast}`;
+  return sql`${column} in (${sql.join(
+    Array.from({ length: shape }, (_, i) => sql`${sql.placeholder(`${name}${i}`)}${cast}`),
+    sql`, `,
+  )})`;
+}
+
+/** The values of a list sent as `inList` sends it. */
+function listValues(values: Record<string, unknown>, name: string, list: readonly string[], type: "uuid" | "text") {
+  if (listShape(list) === "array") values[name] = type === "uuid" ? `{${list.join(",")}}` : textArrayLiteral([...list]);
+  else list.forEach((v, i) => (values[`${name}${i}`] = v));
+}
+
+/** The statements of load, rendered once per shape (see `shapeOf`). */
+const shapes = new Shapes();
 
 /**
  * The profile's settings the usage rules read, as the transaction's read saw them (never as the API key's
@@ -138,6 +155,92 @@ export const subscriptionLocks: Locks = { close: false, subscriptions: true, bud
 
 export const ledgerKey = (period: string, userId: string) => `${period}/${userId}`;
 
+/** What a load's statements depend on: whether the key is read with them, and how each list is sent (`listShape`). */
+interface Shape {
+  presented: boolean;
+  ids: number | "array";
+  names: number | "array";
+  periods: number | "array";
+  keys: number | "array";
+  confirm: number | "array";
+}
+
+/** The account and profile: given (a verified key's scope), or those of the key the statement reads (`k`). */
+const accountOf = (s: Shape) => (s.presented ? sql`(select k.account_id from k)` : sql`${sql.placeholder("account")}::uuid`);
+const profileOf = (s: Shape) => (s.presented ? sql`(select k.profile_id from k)` : sql`${sql.placeholder("profile")}::uuid`);
+
+/** The directory users the references name. Deleted people are read too: a retry of an event accepted before the deletion still answers (edge case 14). */
+function whoOf(s: Shape): SQL {
+  const byId = s.ids ? inList(sql`u.id`, "id", s.ids, "uuid") : null;
+  const byName = s.names ? inList(sql`seatdesk_fold(u.user_name)`, "name", s.names, "text") : null;
+  return sql`u.account_id = ${accountOf(s)} and ${byId && byName ? sql`(${byId} or ${byName})` : (byId ?? byName ?? sql`false`)}`;
+}
+
+const closeLockStatement = sql`select pg_advisory_xact_lock_shared(${closeLockKeyOf(sql`${sql.placeholder("profile")}::uuid`)})::text as locked`;
+
+const lockSubscriptionsStatement = (s: Shape) =>
+  sql`select 1 from subscriptions s join directory_users u on u.account_id = s.account_id and u.id = s.user_id
+    where s.account_id = ${accountOf(s)} and s.profile_id = ${profileOf(s)} and ${whoOf(s)}${s.ids && !s.names ? sql` and ${inList(sql`s.user_id`, "id", s.ids, "uuid")}` : sql``}
+    order by s.user_id for update of s`;
+
+const openProfileMonthsStatement = sql`insert into profile_months (account_id, profile_id, period)
+  select ${sql.placeholder("account")}::uuid, ${sql.placeholder("profile")}::uuid, p from unnest(${sql.placeholder("periods")}::text[]) as p
+  where exists (select 1 from profiles pr where pr.account_id = ${sql.placeholder("account")}::uuid and pr.id = ${sql.placeholder("profile")}::uuid and pr.budget_cents is not null)
+  on conflict do nothing`;
+
+const lockProfileMonthsStatement = (s: Shape) =>
+  sql`select 1 from profile_months pm where pm.account_id = ${accountOf(s)} and pm.profile_id = ${profileOf(s)} and ${inList(sql`pm.period`, "period", s.periods, "text")}
+    order by pm.period for update`;
+
+function readStatement(s: Shape): SQL {
+  const account = accountOf(s);
+  const profile = profileOf(s);
+  return sql`with ${s.presented ? sql`k as (select ${storedKeyColumns} from api_keys k where k.lookup = ${sql.placeholder("lookup")}::text and k.revoked_at is null),` : sql``}
+      who as (select u.account_id, u.id, u.user_name, u.deleted_at from directory_users u where ${whoOf(s)}),
+      pr as (select p.overages_enabled, p.default_cap_cc, p.budget_cents, p.first_month, p.closed_through from profiles p where p.account_id = ${account} and p.id = ${profile})
+      select
+        ${s.presented ? sql`(select row_to_json(k) from k)` : sql`null::json`} as key,
+        (select row_to_json(pr) from pr) as settings,
+        (select coalesce(json_agg(json_build_object(
+            'id', u.id, 'user_name', u.user_name, 'deleted', u.deleted_at is not null, 'tier', s.tier, 'status', s.status, 'scheduled_tier', s.scheduled_tier, 'scheduled_at', s.scheduled_at,
+            'access_ends_at', s.access_ends_at, 'activated_at', s.activated_at, 'last_active_at', s.last_active_at,
+            'user_cap_set', uo.id is not null, 'user_cap_cc', uo.cap_cc,
+            'group_caps', (select array_agg(co.cap_cc) from cap_overrides co join group_members gm on gm.account_id = co.account_id and gm.group_id = co.group_id
+              where co.account_id = u.account_id and co.profile_id = ${profile} and gm.user_id = u.id),
+            'overage_switch', sw.value)), '[]'::json)
+          from who u
+          left join subscriptions s on s.account_id = ${account} and s.profile_id = ${profile} and s.user_id = u.id
+          left join cap_overrides uo on uo.account_id = ${account} and uo.profile_id = ${profile} and uo.user_id = u.id
+          left join overage_switches sw on sw.account_id = ${account} and sw.profile_id = ${profile} and sw.user_id = u.id) as users,
+        ${
+          s.periods === 0
+            ? sql`'[]'::json`
+            : sql`(select coalesce(json_agg(json_build_object(
+            'user_id', m.user_id, 'period', m.period, 'fee_tier', m.fee_tier, 'active_at_start', m.active_at_start, 'first_activated_at', m.first_activated_at, 'first_month_prorated', m.first_month_prorated,
+            'included_cc', m.included_cc, 'overage_cc', m.overage_cc, 'unbilled_cc', m.unbilled_cc)), '[]'::json)
+          from who u join subscription_months m on m.account_id = ${account} and m.profile_id = ${profile} and m.user_id = u.id
+          where ${inList(sql`m.period`, "period", s.periods, "text")})`
+        } as ledgers,
+        ${
+          s.keys === 0
+            ? sql`'[]'::json`
+            : sql`(select coalesce(json_agg(json_build_object(
+            'key', e.idempotency_key, 'user_id', e.user_id, 'credits_cc', e.credits_cc, 'client', e.client, 'occurred_at', e.occurred_at, 'result', e.result)), '[]'::json)
+          from usage_keys e where e.account_id = ${account} and e.profile_id = ${profile} and ${inList(sql`e.idempotency_key`, "key", s.keys, "text")})`
+        } as stored,
+        ${
+          s.periods === 0
+            ? sql`'[]'::json`
+            : sql`(select coalesce(json_agg(json_build_object('period', pm.period, 'overage_cc', pm.overage_cc)), '[]'::json)
+          from profile_months pm where (select pr.budget_cents from pr) is not null and pm.account_id = ${account} and pm.profile_id = ${profile} and ${inList(sql`pm.period`, "period", s.periods, "text")})`
+        } as profile,
+        ${
+          s.confirm === 0
+            ? sql`null::int`
+            : sql`(select count(*)::int from api_keys k where k.account_id = ${account} and k.profile_id = ${profile} and k.revoked_at is null and ${inList(sql`k.lookup`, "confirm", s.confirm, "text")})`
+        } as keys_confirmed`;
+}
+
 /**
  * Reads everything a check or a record needs in one statement (deleted users are unknown: DESIGN.md §2
  * edge case 9): the profile's settings and how far it is closed, the users these references name with
@@ -164,43 +267,27 @@ export async function load(db: Executor, scope: KeyScope | PresentedKey, refs: U
   const given = "lookup" in scope ? null : scope;
   const confirm = [...new Set(given?.confirm ?? [])];
   if (presented && (locks.close || locks.subscriptions || locks.budget)) throw new Error("load: locks are taken only with a verified key's scope");
-  const account = given ? sql`${given.accountId}::uuid` : sql`(select k.account_id from k)`;
-  const profile = given ? sql`${given.profileId}::uuid` : sql`(select k.profile_id from k)`;
-  const byId = ids.length ? inList(sql`u.id`, ids, "uuid") : null;
-  const byName = names.length ? inList(sql`seatdesk_fold(u.user_name)`, names, "text") : null;
-  // Deleted people are read too: a retry of an event accepted before the deletion still answers (edge case 14).
-  const who = sql`u.account_id = ${account} and ${byId && byName ? sql`(${byId} or ${byName})` : (byId ?? byName ?? sql`false`)}`;
+  const shape: Shape = { presented: presented !== null, ids: listShape(ids), names: listShape(names), periods: listShape(periods), keys: listShape(keys), confirm: listShape(confirm) };
+  const key = `${shape.presented}/${shape.ids}/${shape.names}/${shape.periods}/${shape.keys}/${shape.confirm}`;
+  const values: Record<string, unknown> = given ? { account: given.accountId, profile: given.profileId } : { lookup: presented!.lookup };
+  listValues(values, "id", ids, "uuid");
+  listValues(values, "name", names, "text");
+  listValues(values, "period", periods, "text");
+  listValues(values, "key", keys, "text");
+  listValues(values, "confirm", confirm, "text");
   const statements: Promise<unknown[]>[] = [];
   if (locks.close) {
-    statements.push(runPrepared(db, "usage_close_lock", sql`select pg_advisory_xact_lock_shared(${closeLockKey(given!.profileId)})::text as locked`));
+    statements.push(runPrepared(db, "usage_close_lock", bind(shapes.get("close", () => closeLockStatement), values)));
   }
   if (locks.subscriptions) {
-    statements.push(
-      runPrepared(
-        db,
-        "usage_lock_subscriptions",
-        sql`select 1 from subscriptions s join directory_users u on u.account_id = s.account_id and u.id = s.user_id
-          where s.account_id = ${account} and s.profile_id = ${profile} and ${who}${byId && !byName ? sql` and ${inList(sql`s.user_id`, ids, "uuid")}` : sql``}
-          order by s.user_id for update of s`,
-      ),
-    );
+    statements.push(runPrepared(db, "usage_lock_subscriptions", bind(shapes.get(`lock/${key}`, () => lockSubscriptionsStatement(shape)), values)));
   }
   let budgetLock: Promise<unknown[]> | null = null;
   if (locks.budget && periods.length > 0) {
-    statements.push(
-      // A month row to lock, for a profile with a budget only (a profile without one keeps none).
-      runPrepared(
-        db,
-        "usage_open_profile_months",
-        sql`insert into profile_months (account_id, profile_id, period) select ${account}, ${profile}, p from unnest(${textArray(periods)}) as p
-          where exists (select 1 from profiles pr where pr.account_id = ${account} and pr.id = ${profile} and pr.budget_cents is not null) on conflict do nothing`,
-      ),
-    );
-    budgetLock = runPrepared(
-      db,
-      "usage_lock_profile_months",
-      sql`select 1 from profile_months pm where pm.account_id = ${account} and pm.profile_id = ${profile} and ${inList(sql`pm.period`, periods, "text")} order by pm.period for update`,
-    );
+    values.periods = textArrayLiteral(periods);
+    // A month row to lock, for a profile with a budget only (a profile without one keeps none).
+    statements.push(runPrepared(db, "usage_open_profile_months", bind(shapes.get("budget", () => openProfileMonthsStatement), values)));
+    budgetLock = runPrepared(db, "usage_lock_profile_months", bind(shapes.get(`budget/${key}`, () => lockProfileMonthsStatement(shape)), values));
     statements.push(budgetLock);
   }
   const read = runPrepared<{
@@ -211,50 +298,7 @@ export async function load(db: Executor, scope: KeyScope | PresentedKey, refs: U
     stored: StoredRow[];
     profile: { period: string; overage_cc: number | string }[];
     keys_confirmed: number | null;
-  }>(
-    db,
-    presented ? "usage_load_by_key" : "usage_load",
-    sql`with ${presented ? sql`k as (select ${storedKeyColumns} from api_keys k where k.lookup = ${presented.lookup} and k.revoked_at is null),` : sql``}
-      who as (select u.account_id, u.id, u.user_name, u.deleted_at from directory_users u where ${who}),
-      pr as (select p.overages_enabled, p.default_cap_cc, p.budget_cents, p.first_month, p.closed_through from profiles p where p.account_id = ${account} and p.id = ${profile})
-      select
-        ${presented ? sql`(select row_to_json(k) from k)` : sql`null::json`} as key,
-        (select row_to_json(pr) from pr) as settings,
-        (select coalesce(json_agg(json_build_object(
-            'id', u.id, 'user_name', u.user_name, 'deleted', u.deleted_at is not null, 'tier', s.tier, 'status', s.status, 'scheduled_tier', s.scheduled_tier, 'scheduled_at', s.scheduled_at,
-            'access_ends_at', s.access_ends_at, 'activated_at', s.activated_at, 'last_active_at', s.last_active_at,
-            'user_cap_set', uo.id is not null, 'user_cap_cc', uo.cap_cc,
-            'group_caps', (select array_agg(co.cap_cc) from cap_overrides co join group_members gm on gm.account_id = co.account_id and gm.group_id = co.group_id
-              where co.account_id = u.account_id and co.profile_id = ${profile} and gm.user_id = u.id),
-            'overage_switch', sw.value)), '[]'::json)
-          from who u
-          left join subscriptions s on s.account_id = ${account} and s.profile_id = ${profile} and s.user_id = u.id
-          left join cap_overrides uo on uo.account_id = ${account} and uo.profile_id = ${profile} and uo.user_id = u.id
-          left join overage_switches sw on sw.account_id = ${account} and sw.profile_id = ${profile} and sw.user_id = u.id) as users,
-        (select coalesce(json_agg(json_build_object(
-            'user_id', m.user_id, 'period', m.period, 'fee_tier', m.fee_tier, 'active_at_start', m.active_at_start, 'first_activated_at', m.first_activated_at, 'first_month_prorated', m.first_month_prorated,
-            'included_cc', m.included_cc, 'overage_cc', m.overage_cc, 'unbilled_cc', m.unbilled_cc)), '[]'::json)
-          from who u join subscription_months m on m.account_id = ${account} and m.profile_id = ${profile} and m.user_id = u.id
-          where ${inList(sql`m.period`, periods, "text")}) as ledgers,
-        ${
-          keys.length === 0
-            ? sql`'[]'::json`
-            : sql`(select coalesce(json_agg(json_build_object(
-            'key', e.idempotency_key, 'user_id', e.user_id, 'credits_cc', e.credits_cc, 'client', e.client, 'occurred_at', e.occurred_at, 'result', e.result)), '[]'::json)
-          from usage_keys e where e.account_id = ${account} and e.profile_id = ${profile} and ${inList(sql`e.idempotency_key`, keys, "text")})`
-        } as stored,
-        ${
-          periods.length === 0
-            ? sql`'[]'::json`
-            : sql`(select coalesce(json_agg(json_build_object('period', pm.period, 'overage_cc', pm.overage_cc)), '[]'::json)
-          from profile_months pm where (select pr.budget_cents from pr) is not null and pm.account_id = ${account} and pm.profile_id = ${profile} and ${inList(sql`pm.period`, periods, "text")})`
-        } as profile,
-        ${
-          confirm.length === 0
-            ? sql`null::int`
-            : sql`(select count(*)::int from api_keys k where k.account_id = ${account} and k.profile_id = ${profile} and k.revoked_at is null and ${inList(sql`k.lookup`, confirm, "text")})`
-        } as keys_confirmed`,
-  );
+  }>(db, presented ? "usage_load_by_key" : "usage_load", bind(shapes.get(`read/${key}`, () => readStatement(shape)), values));
   statements.push(read);
   // In order: a failed lock fails the statements after it, and its own error is the one to report.
   for (const settled of await Promise.allSettled(statements)) if (settled.status === "rejected") throw settled.reason;
