@@ -22,7 +22,7 @@
  * BENCH_PARTS=requests measures the requests only (no close).
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +31,7 @@ import { Worker } from "node:worker_threads";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { connect, rowsOf } from "@seatdesk/db";
-import { benchDatabase, type BenchDatabase } from "@seatdesk/db/bench";
+import { benchDatabase, cpuMs, postgresCpu, postgresCpuSpent, type BenchDatabase } from "@seatdesk/db/bench";
 import { seedClose } from "@seatdesk/scheduler/bench/seed";
 import { generatePassword } from "../src/auth/password";
 import type { ClientsConfig, ClientsMessage } from "./console-clients";
@@ -77,13 +77,14 @@ async function cellDown(): Promise<void> {
 }
 
 /** A TypeScript worker thread (tsx's hooks first), as bench:usage and bench:console run their clients. */
-function clientsThread<M extends { type: string }>(file: string, config: unknown): Promise<M> {
+function clientsThread<M extends { type: string }>(file: string, config: unknown, onMeasuring: () => void = () => {}): Promise<M> {
   const worker = new Worker(
     `const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}); register(); await import(${JSON.stringify(new URL(file, import.meta.url).href)});`,
     { eval: true, workerData: config },
   );
   return new Promise<M>((resolve, reject) => {
     worker.on("message", (m: M) => {
+      if (m.type === "measuring") onMeasuring();
       if (m.type !== "done") return;
       resolve(m);
       void worker.terminate();
@@ -92,6 +93,44 @@ function clientsThread<M extends { type: string }>(file: string, config: unknown
     worker.once("exit", (code) => reject(new Error(`the clients' worker exited with code ${code} before finishing`)));
   });
 }
+
+/**
+ * CPU ms spent so far by the cell's API servers (their pid files), by PostgreSQL's processes and by the whole
+ * machine (busy time in /proc/stat): the difference of two samples, per request, says whether a second
+ * server costs more work per request or only waits more for the same work.
+ */
+interface CpuSample {
+  servers: number;
+  postgres: Map<number, number>;
+  machine: number;
+}
+function serverPids(): number[] {
+  if (!cellDir) return [];
+  const state = join(cellDir, "state");
+  return readdirSync(state)
+    .filter((f) => /^server-\d+\.pid$/.test(f))
+    .map((f) => Number(readFileSync(join(state, f), "utf8").trim()));
+}
+function machineBusyMs(): number {
+  try {
+    const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).map(Number);
+    const total = ticks.slice(0, 8).reduce((s, t) => s + t, 0);
+    return ((total - ticks[3]! - ticks[4]!) * 1000) / 100; // all but idle and iowait, in ticks of 1/100 s
+  } catch {
+    return Number.NaN;
+  }
+}
+const sampleCpu = (): CpuSample => ({
+  servers: serverPids().reduce((s, pid) => s + (cpuMs(`/proc/${pid}/stat`) ?? Number.NaN), 0),
+  postgres: postgresCpu(),
+  machine: machineBusyMs(),
+});
+const cpuPerRequest = (a: CpuSample, b: CpuSample, requests: number) => ({
+  servers: (b.servers - a.servers) / requests,
+  postgres: postgresCpuSpent(a.postgres, b.postgres) / requests,
+  machine: (b.machine - a.machine) / requests,
+});
+type CpuPerRequest = ReturnType<typeof cpuPerRequest>;
 
 const p95 = (values: ArrayLike<number>) => {
   const sorted = Float64Array.from(values).sort();
@@ -112,7 +151,7 @@ async function requests(bench: BenchDatabase) {
     // ABBA: one server, two, two, one. Each run leaves the tables with more rows and dead tuples (and
     // the machine's speed drifts), so whichever went second would look slower; each figure is the mean
     // of its two runs, and each run starts from a vacuumed database.
-    const runs = { 1: [], 2: [] } as Record<1 | 2, { eventsPerSecond: number; consoleP95Ms: number; failures: number }[]>;
+    const runs = { 1: [], 2: [] } as Record<1 | 2, { eventsPerSecond: number; consoleP95Ms: number; consoleCpu: CpuPerRequest; failures: number }[]>;
     for (const [round, servers] of ([1, 2, 2, 1] as const).entries()) {
       await raw`vacuum (analyze) usage_events, usage_keys, subscriptions, subscription_months, profile_months, directory_users`;
       await raw`checkpoint`;
@@ -121,20 +160,32 @@ async function requests(bench: BenchDatabase) {
         const u = await clientsThread<Extract<PhaseMessage, { type: "done" }>>("./usage-clients.ts", {
           url, key: usage.key, kind: "single", path: "/trpc/usage.record", clients, warmupMs, durationMs, batchSize: 1, userIds: usage.userIds, maxCredits: 2, runId: `cell${round}-${process.pid}`,
         } satisfies PhaseConfig);
-        const c = await clientsThread<Extract<ClientsMessage, { type: "done" }>>("./console-clients.ts", {
-          url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, warmupMs, durationMs, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors,
-        } satisfies ClientsConfig);
-        const run = { eventsPerSecond: u.events / (u.elapsedMs / 1000), consoleP95Ms: c.clientP95Ms, failures: u.failures + c.errorCount };
+        let before: CpuSample | null = null;
+        const c = await clientsThread<Extract<ClientsMessage, { type: "done" }>>(
+          "./console-clients.ts",
+          { url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, warmupMs, durationMs, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors } satisfies ClientsConfig,
+          () => (before = sampleCpu()),
+        );
+        const after = sampleCpu();
+        const answered = Object.values(c.requests).reduce((s, n) => s + n, 0);
+        const consoleCpu = cpuPerRequest(before ?? after, after, answered);
+        const run = { eventsPerSecond: u.events / (u.elapsedMs / 1000), consoleP95Ms: c.clientP95Ms, consoleCpu, failures: u.failures + c.errorCount };
         runs[servers].push(run);
-        say(`  ${servers} server${servers > 1 ? "s" : ""}: usage.record ${run.eventsPerSecond.toFixed(0)} events/s (p95 ${p95(u.latencies).toFixed(1)} ms); console p95 ${c.clientP95Ms.toFixed(1)} ms` +
+        say(`  ${servers} server${servers > 1 ? "s" : ""}: usage.record ${run.eventsPerSecond.toFixed(0)} events/s (p95 ${p95(u.latencies).toFixed(1)} ms); console p95 ${c.clientP95Ms.toFixed(1)} ms, ` +
+            `CPU per console request: servers ${consoleCpu.servers.toFixed(2)} ms, PostgreSQL ${consoleCpu.postgres.toFixed(2)} ms, machine ${consoleCpu.machine.toFixed(2)} ms` +
           (run.failures ? `; ${run.failures} failures (${u.firstErrors.concat(c.errors).slice(0, 2).join(" | ")})` : ""));
       } finally {
         await cellDown();
       }
     }
-    const mean = (list: { eventsPerSecond: number; consoleP95Ms: number; failures: number }[]) => ({
+    const mean = (list: { eventsPerSecond: number; consoleP95Ms: number; consoleCpu: CpuPerRequest; failures: number }[]) => ({
       eventsPerSecond: list.reduce((s, r) => s + r.eventsPerSecond, 0) / list.length,
       consoleP95Ms: list.reduce((s, r) => s + r.consoleP95Ms, 0) / list.length,
+      consoleCpu: {
+        servers: list.reduce((s, r) => s + r.consoleCpu.servers, 0) / list.length,
+        postgres: list.reduce((s, r) => s + r.consoleCpu.postgres, 0) / list.length,
+        machine: list.reduce((s, r) => s + r.consoleCpu.machine, 0) / list.length,
+      },
       failures: list.reduce((s, r) => s + r.failures, 0),
     });
     const out = { 1: mean(runs[1]), 2: mean(runs[2]) };
@@ -194,7 +245,14 @@ async function main() {
   const c2 = skipClose ? { seconds: Number.NaN, invoices: 0 } : await close(2);
   const result = {
     usage: { one_eps: round(r[1].eventsPerSecond, 0), two_eps: round(r[2].eventsPerSecond, 0), ratio_two_to_one: round(r[2].eventsPerSecond / r[1].eventsPerSecond) },
-    console: { one_p95_ms: round(r[1].consoleP95Ms), two_p95_ms: round(r[2].consoleP95Ms), ratio_two_to_one: round(r[1].consoleP95Ms / r[2].consoleP95Ms) },
+    console: {
+      one_p95_ms: round(r[1].consoleP95Ms),
+      two_p95_ms: round(r[2].consoleP95Ms),
+      ratio_two_to_one: round(r[1].consoleP95Ms / r[2].consoleP95Ms),
+      // CPU ms per request (servers, PostgreSQL, the whole machine) with one and with two servers.
+      one_cpu_ms: { servers: round(r[1].consoleCpu.servers), postgres: round(r[1].consoleCpu.postgres), machine: round(r[1].consoleCpu.machine) },
+      two_cpu_ms: { servers: round(r[2].consoleCpu.servers), postgres: round(r[2].consoleCpu.postgres), machine: round(r[2].consoleCpu.machine) },
+    },
     close: { subscriptions, one_s: round(c1.seconds, 1), two_s: round(c2.seconds, 1), ratio_two_to_one: round(c1.seconds / c2.seconds) },
   };
   say(`  ratio_two_to_one (speed with two / with one; goal ≥ 0.9): usage ${result.usage.ratio_two_to_one}, console ${result.console.ratio_two_to_one}, close ${result.close.ratio_two_to_one}`);
