@@ -4,21 +4,26 @@
  *
  * 1. Requests: a fresh database `seatdesk_bench_cell_<pid>` (on the server of DATABASE_URL, as the other
  *    benches) seeded with bench:usage's tenant (BENCH_USERS, 2,000 Active Pro users, a key) and bench:console's
- *    (BENCH_CONSOLE_USERS, 10,000 directory users, an owner). Cells of 1, 2, 2 and 1 servers in turn (ABBA: each
- *    configuration's figure is the mean of its two runs, so neither gains from going first), behind HAProxy and
- *    without workers, each started on a freshly vacuumed and checkpointed database; against each, bench:usage's clients
- *    (usage.record, one event a request) and then bench:console's clients (first pages, searches, deep pages and
- *    views of the Users tab), BENCH_CLIENTS (8) each, 2 s of warm-up then BENCH_SECONDS (15): events a second,
- *    and the console's p95 at the client.
+ *    (BENCH_CONSOLE_USERS, 10,000 directory users, an owner). Two cells side by side behind their own HAProxy,
+ *    one with 1 server and one with 2, without workers, and the clients alternate between them: bench:usage's
+ *    clients (usage.record, one event a request) against the cells in the order 1, 2, 2, 1 servers and then 2, 1, 1, 2
+ *    (BENCH_CELL_PAIRS (2) such groups of four), each run on a freshly vacuumed and checkpointed database; then
+ *    bench:console's clients (first pages, searches, deep pages and views of the Users tab) in the same order.
+ *    BENCH_CLIENTS (8) each, 2 s of warm-up then BENCH_SECONDS (15): events a second, and the console's p95 at
+ *    the client; each configuration's figure is the mean of its runs, so neither gains from going first or from
+ *    a quieter minute of the machine. Before the first run, each cell serves BENCH_CELL_WARMUP_S (30) seconds of
+ *    each kind untimed: new processes spend more CPU per request while they compile and fill their caches.
  * 2. The month close: bench:close's data, BENCH_SUBSCRIPTIONS (1,000,000) subscriptions over profiles of 100,
  *    created on the 1st of the month before last (so two months are due), in a database of its own for each
  *    run: a cell with 1 worker, then one with 2 (closing every second), the data committed in one
  *    transaction once the workers are up; timed from that commit until no profile is due (±1 s: the workers'
  *    poll).
+ * With the console's figures, the CPU time per console request of the servers, of PostgreSQL and of the whole machine
+ * (from /proc), with one and with two servers: whether a second server costs work or only waiting.
  * Prints each figure and `ratio_two_to_one` for each: the speed with two over the speed with one (events a
  * second; the inverse of the console's p95; the inverse of the close's seconds), so above 1 means two are
  * faster and the goal, that a second process never makes the cell slower, is ≥ 0.9 for each. Then one JSON line. The databases are dropped and the cells stopped at the end, also on Ctrl-C.
- * CELL_PORT fixes HAProxy's port (the servers take the next ones); otherwise free ports are used.
+ * CELL_PORT fixes HAProxy's port (the servers take the next ones) of a cell up alone (the close's); otherwise free ports are used.
  * BENCH_PARTS=requests measures the requests only (no close).
  */
 import { execFile } from "node:child_process";
@@ -47,6 +52,10 @@ const durationMs = Number(process.env.BENCH_SECONDS ?? 15) * 1000;
 const warmupMs = 2_000;
 const clients = Math.max(1, Number(process.env.BENCH_CLIENTS ?? 8));
 const perProfile = 100;
+/** How long each new cell serves requests of each kind before it is measured. */
+const warmCellMs = Number(process.env.BENCH_CELL_WARMUP_S ?? 30) * 1000;
+/** Groups of four request runs (1, 2, 2, 1 servers, then 2, 1, 1, 2, ...). */
+const pairs = Math.max(1, Number(process.env.BENCH_CELL_PAIRS ?? 2));
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const run = promisify(execFile);
@@ -57,24 +66,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- The cell, through the same script as `pnpm cell:up` ----
 
-let cellDir: string | null = null;
-async function cellUp(databaseUrl: string, servers: number, workers: number): Promise<string> {
-  cellDir = mkdtempSync(join(tmpdir(), "seatdesk-bench-cell-"));
-  // CELL_PORT: HAProxy there and the servers on the next ports; otherwise free ones.
-  const base = process.env.CELL_PORT ? Number(process.env.CELL_PORT) : null;
+/** A cell this bench started: its folder (state, pid files) and HAProxy's URL. */
+interface Cell {
+  dir: string;
+  url: string;
+}
+/** Every cell up, for cellsDown on Ctrl-C. */
+const live = new Set<string>();
+async function cellUp(databaseUrl: string, servers: number, workers: number): Promise<Cell> {
+  const dir = mkdtempSync(join(tmpdir(), "seatdesk-bench-cell-"));
+  live.add(dir);
+  // CELL_PORT: HAProxy there and the servers on the next ports (when one cell is up); otherwise free ones.
+  const base = process.env.CELL_PORT && live.size === 1 ? Number(process.env.CELL_PORT) : null;
   const serverPorts = base ? Array.from({ length: servers }, (_, i) => base + 1 + i) : await Promise.all(Array.from({ length: servers }, () => freePort()));
   const port = base ?? (await freePort());
-  const env = { ...process.env, DATABASE_URL: databaseUrl, CELL_DIR: join(cellDir, "state"), CELL_PORT: String(port), CELL_SERVER_PORTS: serverPorts.join(","), CELL_WORKERS: String(workers), CELL_CLOSE_EVERY_S: "1", CELL_QUIET: "1" };
+  const env = { ...process.env, DATABASE_URL: databaseUrl, CELL_DIR: join(dir, "state"), CELL_PORT: String(port), CELL_SERVER_PORTS: serverPorts.join(","), CELL_WORKERS: String(workers), CELL_CLOSE_EVERY_S: "1", CELL_QUIET: "1" };
   await run("bash", [join(root, "ops/cell.sh"), "up"], { env, timeout: 300_000 });
-  return (JSON.parse(readFileSync(join(cellDir, "state", "state.json"), "utf8")) as { url: string }).url;
+  return { dir, url: (JSON.parse(readFileSync(join(dir, "state", "state.json"), "utf8")) as { url: string }).url };
 }
-async function cellDown(): Promise<void> {
-  if (!cellDir) return;
-  const dir = cellDir;
-  cellDir = null;
+async function cellDown(dir: string): Promise<void> {
+  if (!live.delete(dir)) return;
   await run("bash", [join(root, "ops/cell.sh"), "down"], { env: { ...process.env, CELL_DIR: join(dir, "state") } }).catch((e: unknown) => say(`cell:down failed: ${String(e)}`));
   rmSync(dir, { recursive: true, force: true });
 }
+const cellsDown = () => Promise.all([...live].map(cellDown));
 
 /** A TypeScript worker thread (tsx's hooks first), as bench:usage and bench:console run their clients. */
 function clientsThread<M extends { type: string }>(file: string, config: unknown, onMeasuring: () => void = () => {}): Promise<M> {
@@ -104,9 +119,8 @@ interface CpuSample {
   postgres: Map<number, number>;
   machine: number;
 }
-function serverPids(): number[] {
-  if (!cellDir) return [];
-  const state = join(cellDir, "state");
+function serverPids(cell: Cell): number[] {
+  const state = join(cell.dir, "state");
   return readdirSync(state)
     .filter((f) => /^server-\d+\.pid$/.test(f))
     .map((f) => Number(readFileSync(join(state, f), "utf8").trim()));
@@ -120,8 +134,8 @@ function machineBusyMs(): number {
     return Number.NaN;
   }
 }
-const sampleCpu = (): CpuSample => ({
-  servers: serverPids().reduce((s, pid) => s + (cpuMs(`/proc/${pid}/stat`) ?? Number.NaN), 0),
+const sampleCpu = (cell: Cell): CpuSample => ({
+  servers: serverPids(cell).reduce((s, pid) => s + (cpuMs(`/proc/${pid}/stat`) ?? Number.NaN), 0),
   postgres: postgresCpu(),
   machine: machineBusyMs(),
 });
@@ -148,48 +162,69 @@ async function requests(bench: BenchDatabase) {
     const usage = await seedUsage(database, usageUsers);
     const consoleTenant = await seedConsole(database, raw, password, consoleUsers);
     const fragments = nameFragments(200);
-    // ABBA: one server, two, two, one. Each run leaves the tables with more rows and dead tuples (and
-    // the machine's speed drifts), so whichever went second would look slower; each figure is the mean
-    // of its two runs, and each run starts from a vacuumed database.
-    const runs = { 1: [], 2: [] } as Record<1 | 2, { eventsPerSecond: number; consoleP95Ms: number; consoleCpu: CpuPerRequest; failures: number }[]>;
-    for (const [round, servers] of ([1, 2, 2, 1] as const).entries()) {
-      await raw`vacuum (analyze) usage_events, usage_keys, subscriptions, subscription_months, profile_months, directory_users`;
-      await raw`checkpoint`;
-      const url = await cellUp(bench.url, servers, 0);
-      try {
-        const u = await clientsThread<Extract<PhaseMessage, { type: "done" }>>("./usage-clients.ts", {
-          url, key: usage.key, kind: "single", path: "/trpc/usage.record", clients, warmupMs, durationMs, batchSize: 1, userIds: usage.userIds, maxCredits: 2, runId: `cell${round}-${process.pid}`,
+    // Both cells are up side by side (the idle one costs nothing), and the phases alternate between them: the
+    // usage phases 1, 2, 2, 1 servers (then 2, 1, 1, 2, ...), then the console's in the same order. The
+    // machine's speed drifts by a half within minutes here (the console's CPU per request went from 3.8 to
+    // 6.5 ms over one run), and each run leaves the tables with more rows and dead tuples, so whichever
+    // went second would look slower; each figure is the mean of its runs, and each usage run starts from
+    // a vacuumed database.
+    const order = Array.from({ length: pairs }, (_, k) => (k % 2 === 0 ? ([1, 2, 2, 1] as const) : ([2, 1, 1, 2] as const))).flat();
+    const usageRuns = { 1: [], 2: [] } as Record<1 | 2, { eventsPerSecond: number; failures: number }[]>;
+    const consoleRuns = { 1: [], 2: [] } as Record<1 | 2, { p95Ms: number; cpu: CpuPerRequest; failures: number }[]>;
+    const label = (servers: number) => `${servers} server${servers > 1 ? "s" : ""}`;
+    try {
+      const cells = { 1: await cellUp(bench.url, 1, 0), 2: await cellUp(bench.url, 2, 0) };
+      // Every process new, so first each cell serves both kinds of requests untimed for a while: a server's
+      // first thousands of console requests cost it and PostgreSQL up to half again more CPU (compiling, the
+      // search index, each pooled connection preparing each of the Users tab's statement shapes), and a server
+      // of two gets half the requests on twice the connections: with 10 s of warm-up, the CPU per console request
+      // of two servers over one's went 1.5, 1.5, 1.3, 1.1 in one run's four pairs.
+      say(`  warming each cell up (${warmCellMs / 1000} s of usage and of console requests)`);
+      for (const servers of [1, 2] as const) {
+        await clientsThread("./usage-clients.ts", {
+          url: cells[servers].url, key: usage.key, kind: "single", path: "/trpc/usage.record", clients, warmupMs: 0, durationMs: warmCellMs, batchSize: 1, userIds: usage.userIds, maxCredits: 2,
+          runId: `cellwarm${servers}-${process.pid}`,
         } satisfies PhaseConfig);
+        await clientsThread("./console-clients.ts", {
+          url: cells[servers].url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, warmupMs: 0, durationMs: warmCellMs, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors,
+        } satisfies ClientsConfig);
+      }
+      for (const [round, servers] of order.entries()) {
+        await raw`vacuum (analyze) usage_events, usage_keys, subscriptions, subscription_months, profile_months, directory_users`;
+        await raw`checkpoint`;
+        const u = await clientsThread<Extract<PhaseMessage, { type: "done" }>>("./usage-clients.ts", {
+          url: cells[servers].url, key: usage.key, kind: "single", path: "/trpc/usage.record", clients, warmupMs, durationMs, batchSize: 1, userIds: usage.userIds, maxCredits: 2,
+          runId: `cell${round}-${process.pid}`,
+        } satisfies PhaseConfig);
+        const run = { eventsPerSecond: u.events / (u.elapsedMs / 1000), failures: u.failures };
+        usageRuns[servers].push(run);
+        say(`  ${label(servers)}: usage.record ${run.eventsPerSecond.toFixed(0)} events/s (p95 ${p95(u.latencies).toFixed(1)} ms)` + (u.failures ? `; ${u.failures} failures (${u.firstErrors.slice(0, 2).join(" | ")})` : ""));
+      }
+      for (const servers of order) {
+        await raw`checkpoint`;
         let before: CpuSample | null = null;
         const c = await clientsThread<Extract<ClientsMessage, { type: "done" }>>(
           "./console-clients.ts",
-          { url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, warmupMs, durationMs, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors } satisfies ClientsConfig,
-          () => (before = sampleCpu()),
+          { url: cells[servers].url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, warmupMs, durationMs, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors } satisfies ClientsConfig,
+          () => (before = sampleCpu(cells[servers])),
         );
-        const after = sampleCpu();
-        const answered = Object.values(c.requests).reduce((s, n) => s + n, 0);
-        const consoleCpu = cpuPerRequest(before ?? after, after, answered);
-        const run = { eventsPerSecond: u.events / (u.elapsedMs / 1000), consoleP95Ms: c.clientP95Ms, consoleCpu, failures: u.failures + c.errorCount };
-        runs[servers].push(run);
-        say(`  ${servers} server${servers > 1 ? "s" : ""}: usage.record ${run.eventsPerSecond.toFixed(0)} events/s (p95 ${p95(u.latencies).toFixed(1)} ms); console p95 ${c.clientP95Ms.toFixed(1)} ms, ` +
-            `CPU per console request: servers ${consoleCpu.servers.toFixed(2)} ms, PostgreSQL ${consoleCpu.postgres.toFixed(2)} ms, machine ${consoleCpu.machine.toFixed(2)} ms` +
-          (run.failures ? `; ${run.failures} failures (${u.firstErrors.concat(c.errors).slice(0, 2).join(" | ")})` : ""));
-      } finally {
-        await cellDown();
+        const after = sampleCpu(cells[servers]);
+        const cpu = cpuPerRequest(before ?? after, after, Object.values(c.requests).reduce((s, n) => s + n, 0));
+        consoleRuns[servers].push({ p95Ms: c.clientP95Ms, cpu, failures: c.errorCount });
+        say(`  ${label(servers)}: console p95 ${c.clientP95Ms.toFixed(1)} ms; CPU per request: servers ${cpu.servers.toFixed(2)} ms, PostgreSQL ${cpu.postgres.toFixed(2)} ms, machine ${cpu.machine.toFixed(2)} ms` +
+          (c.errorCount ? `; ${c.errorCount} failures (${c.errors.slice(0, 2).join(" | ")})` : ""));
       }
+    } finally {
+      await cellsDown();
     }
-    const mean = (list: { eventsPerSecond: number; consoleP95Ms: number; consoleCpu: CpuPerRequest; failures: number }[]) => ({
-      eventsPerSecond: list.reduce((s, r) => s + r.eventsPerSecond, 0) / list.length,
-      consoleP95Ms: list.reduce((s, r) => s + r.consoleP95Ms, 0) / list.length,
-      consoleCpu: {
-        servers: list.reduce((s, r) => s + r.consoleCpu.servers, 0) / list.length,
-        postgres: list.reduce((s, r) => s + r.consoleCpu.postgres, 0) / list.length,
-        machine: list.reduce((s, r) => s + r.consoleCpu.machine, 0) / list.length,
-      },
-      failures: list.reduce((s, r) => s + r.failures, 0),
+    const mean = <T>(list: T[], of: (t: T) => number) => list.reduce((s, t) => s + of(t), 0) / list.length;
+    const figures = (servers: 1 | 2) => ({
+      eventsPerSecond: mean(usageRuns[servers], (r) => r.eventsPerSecond),
+      consoleP95Ms: mean(consoleRuns[servers], (r) => r.p95Ms),
+      consoleCpu: { servers: mean(consoleRuns[servers], (r) => r.cpu.servers), postgres: mean(consoleRuns[servers], (r) => r.cpu.postgres), machine: mean(consoleRuns[servers], (r) => r.cpu.machine) },
+      failures: mean(usageRuns[servers], (r) => r.failures) * usageRuns[servers].length + mean(consoleRuns[servers], (r) => r.failures) * consoleRuns[servers].length,
     });
-    const out = { 1: mean(runs[1]), 2: mean(runs[2]) };
-    return out;
+    return { 1: figures(1), 2: figures(2) };
   } finally {
     await raw.end({ timeout: 5 });
     await database.close();
@@ -199,13 +234,13 @@ async function requests(bench: BenchDatabase) {
 // ---- 2. The month close ----
 
 async function close(workers: 1 | 2): Promise<{ seconds: number; invoices: number }> {
-  const bench = benchDatabase(`cell_close${workers}`, say, () => void cellDown());
+  const bench = benchDatabase(`cell_close${workers}`, say, () => void cellsDown());
   await bench.create();
   const database = await connect({ url: bench.url, max: 1 });
   const raw = postgres(bench.url, { max: 1, onnotice: () => {} });
   try {
     await database.migrate();
-    await cellUp(bench.url, 1, workers);
+    const cell = await cellUp(bench.url, 1, workers);
     try {
       // Two months due: the profiles were made on the 1st of the month before last (UTC).
       const now = new Date();
@@ -221,7 +256,7 @@ async function close(workers: 1 | 2): Promise<{ seconds: number; invoices: numbe
       say(`  ${workers} worker${workers > 1 ? "s" : ""}: ${subscriptions.toLocaleString("en-US")} subscriptions, two months each, closed in ${seconds.toFixed(1)} s (seeded in ${((seeded - t0) / 1000).toFixed(1)} s); ${row!.n.toLocaleString("en-US")} invoices`);
       return { seconds, invoices: row!.n };
     } finally {
-      await cellDown();
+      await cellDown(cell.dir);
     }
   } finally {
     await raw.end({ timeout: 5 });
@@ -232,7 +267,7 @@ async function close(workers: 1 | 2): Promise<{ seconds: number; invoices: numbe
 
 async function main() {
   say(`Seatdesk cell benchmark: 1 vs 2 API servers behind HAProxy (${clients} clients, ${durationMs / 1000} s a phase), 1 vs 2 workers closing ${subscriptions.toLocaleString("en-US")} subscriptions`);
-  const bench = benchDatabase("cell", say, () => void cellDown());
+  const bench = benchDatabase("cell", say, () => void cellsDown());
   await bench.create();
   let r: Awaited<ReturnType<typeof requests>>;
   try {
