@@ -40,6 +40,8 @@ async function run(): Promise<CloseSummary> {
   const summary = await closeDue(database.db, defaultCatalog, new Date(), {
     accountId,
     signal: stopping.signal,
+    // Each run starts at a random point of the due profiles, so that workers running at once close different batches.
+    start: Math.random(),
     onProgress: (p) => log("closing", { done: p.done, total: p.total, perSecond: Math.round(p.perSecond * 10) / 10 }),
   });
   log("close run done", { ...summary, seconds: Math.round(performance.now() - started) / 1000, ...(stopping.signal.aborted ? { stopped: true } : {}) });

@@ -144,6 +144,21 @@ describe("closing a month", () => {
     for (const t of tenants) expect((await invoiceRows(t)).map((r) => r.period)).toEqual(["2026-01", "2026-02"]);
   });
 
+  it("closers starting at different points of the due profiles (the workers' random start) close each profile's months once", async () => {
+    const t = await januaryTenant();
+    const extra = await h.database.db
+      .insert(profiles)
+      .values(Array.from({ length: 7 }, (_, i) => ({ accountId: t.accountId, region: `extra-${i}`, name: `Extra ${i}`, createdAt: testNow })))
+      .returning();
+    const now = at("2026-03-01T01:00:00Z");
+    const runs = await Promise.all([0, 0.3, 0.6, 0.99].map((start) => closeDue(h.database.db, defaultCatalog, now, { accountId: t.accountId, start, batchSize: 2 })));
+    expect(runs.reduce((n, r) => n + r.failed, 0)).toBe(0);
+    expect(runs.reduce((n, r) => n + r.closed, 0)).toBe(16);
+    const rows = await h.database.db.select({ profileId: invoices.profileId, period: invoices.period }).from(invoices).where(eq(invoices.accountId, t.accountId));
+    for (const id of [t.profileId, ...extra.map((p) => p.id)]) expect(rows.filter((r) => r.profileId === id).map((r) => r.period).sort(), id).toEqual(["2026-01", "2026-02"]);
+    expect(rows).toHaveLength(16);
+  });
+
   it("a change in the ended month's grace window does not rewrite it: an upgrade bills the new tier from the new month, an activation bills nothing for the old one", async () => {
     // Active since December, untouched in January (so January has no ledger of its own until the close).
     h.clock.set(at("2025-12-01T00:00:00Z"));

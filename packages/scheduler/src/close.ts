@@ -254,6 +254,13 @@ export async function closeDue(
     progressEveryMs?: number;
     /** Once aborted, no further batch starts: the batches under way commit and the run returns (graceful shutdown). */
     signal?: AbortSignal;
+    /**
+     * Where in the due profiles (in id order) this run starts, as a fraction (0 ≤ start < 1), going round to
+     * the beginning; default 0. Workers that start at different points each close batches of their own; at
+     * the same point, both lock the same batch at once and each gets part of it (SKIP LOCKED), so both run
+     * twice the transactions for the same profiles.
+     */
+    start?: number;
   } = {},
 ): Promise<CloseSummary> {
   const graceMs = options.graceMs ?? defaultGraceMs;
@@ -308,7 +315,9 @@ export async function closeDue(
     if (ids.length === 0) break;
     total = Math.max(total, summary.closed + ids.length);
     const batches: ProfileRef[][] = [];
-    for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
+    const from = Math.min(ids.length - 1, Math.floor(Math.max(0, Math.min(1, options.start ?? 0)) * ids.length));
+    const ordered = from > 0 ? [...ids.slice(from), ...ids.slice(0, from)] : ids;
+    for (let i = 0; i < ordered.length; i += batchSize) batches.push(ordered.slice(i, i + batchSize));
     let progressed = false;
     let next = 0;
     const lane = async () => {
