@@ -53,7 +53,7 @@ const durationMs = Number(process.env.BENCH_SECONDS ?? 15) * 1000;
  * Each run's warm-up. 5 s, not bench:usage's 2: the cell not measured meanwhile sat idle, and its servers'
  * pooled connections close after 30 s idle (db connect()), so each run first opens new ones and prepares
  * the statements on them again: with 2 s, a run of two servers (twice the connections) spent 0.2 ms more
- * of PostgreSQL's CPU per console request than a run of one, none with the connections kept open.
+ * of PostgreSQL's CPU per console request than a run of one, 0.1 ms with the connections kept open.
  */
 const warmupMs = 5_000;
 const clients = Math.max(1, Number(process.env.BENCH_CLIENTS ?? 8));
@@ -68,6 +68,9 @@ const run = promisify(execFile);
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The mean of `of` over the runs of a list; NaN for none. */
+const mean = <T>(list: readonly T[], of: (t: T) => number) => list.reduce((s, t) => s + of(t), 0) / list.length;
+const sum = <T>(list: readonly T[], of: (t: T) => number) => list.reduce((s, t) => s + of(t), 0);
 
 
 // ---- The cell, through the same script as `pnpm cell:up` ----
@@ -223,12 +226,11 @@ async function requests(bench: BenchDatabase) {
     } finally {
       await cellsDown();
     }
-    const mean = <T>(list: T[], of: (t: T) => number) => list.reduce((s, t) => s + of(t), 0) / list.length;
     const figures = (servers: 1 | 2) => ({
       eventsPerSecond: mean(usageRuns[servers], (r) => r.eventsPerSecond),
       consoleP95Ms: mean(consoleRuns[servers], (r) => r.p95Ms),
       consoleCpu: { servers: mean(consoleRuns[servers], (r) => r.cpu.servers), postgres: mean(consoleRuns[servers], (r) => r.cpu.postgres), machine: mean(consoleRuns[servers], (r) => r.cpu.machine) },
-      failures: mean(usageRuns[servers], (r) => r.failures) * usageRuns[servers].length + mean(consoleRuns[servers], (r) => r.failures) * consoleRuns[servers].length,
+      failures: sum(usageRuns[servers], (r) => r.failures) + sum(consoleRuns[servers], (r) => r.failures),
     });
     return { 1: figures(1), 2: figures(2) };
   } finally {
@@ -285,13 +287,12 @@ async function main() {
       await bench.dispose();
     }
   }
-  // The close in the order 1, 2, 2, 1 workers, each on freshly seeded rows: one run of each, 1 then 2, moved
-  // by the machine's drift alone from 1.03 to 0.84 on two days. Each figure is the mean of its two runs.
+  // The close in the order 1, 2, 2, 1 workers, each on freshly seeded rows (one run of each, 1 then 2, gave
+  // 1.03 and 0.84 on two days), each figure the mean of its two runs.
   const closes = { 1: [], 2: [] } as Record<1 | 2, { seconds: number; invoices: number }[]>;
   if (parts.includes("close")) for (const workers of [1, 2, 2, 1] as const) closes[workers].push(await close(workers));
-  const closeSeconds = (workers: 1 | 2) => (closes[workers].length ? closes[workers].reduce((s, c) => s + c.seconds, 0) / closes[workers].length : Number.NaN);
-  const c1 = { seconds: closeSeconds(1) };
-  const c2 = { seconds: closeSeconds(2) };
+  const c1 = { seconds: mean(closes[1], (c) => c.seconds) };
+  const c2 = { seconds: mean(closes[2], (c) => c.seconds) };
   const result = {
     usage: { one_eps: round(r[1].eventsPerSecond, 0), two_eps: round(r[2].eventsPerSecond, 0), ratio_two_to_one: round(r[2].eventsPerSecond / r[1].eventsPerSecond) },
     console: {
