@@ -178,10 +178,18 @@ function whoOf(s: Shape): SQL {
 
 const closeLockStatement = sql`select pg_advisory_xact_lock_shared(${closeLockKeyOf(sql`${sql.placeholder("profile")}::uuid`)})::text as locked`;
 
+/**
+ * The subscriptions of the users referenced, locked in user order. References by name go through the
+ * directory; by id alone they need no join (a subscription's user is a directory user of its account, by
+ * its foreign key): one index probe per user, not two.
+ */
 const lockSubscriptionsStatement = (s: Shape) =>
-  sql`select 1 from subscriptions s join directory_users u on u.account_id = s.account_id and u.id = s.user_id
-    where s.account_id = ${accountOf(s)} and s.profile_id = ${profileOf(s)} and ${whoOf(s)}${s.ids && !s.names ? sql` and ${inList(sql`s.user_id`, "id", s.ids, "uuid")}` : sql``}
-    order by s.user_id for update of s`;
+  s.names
+    ? sql`select 1 from subscriptions s join directory_users u on u.account_id = s.account_id and u.id = s.user_id
+    where s.account_id = ${accountOf(s)} and s.profile_id = ${profileOf(s)} and ${whoOf(s)}
+    order by s.user_id for update of s`
+    : sql`select 1 from subscriptions s where s.account_id = ${accountOf(s)} and s.profile_id = ${profileOf(s)} and ${s.ids ? inList(sql`s.user_id`, "id", s.ids, "uuid") : sql`false`}
+    order by s.user_id for update`;
 
 const openProfileMonthsStatement = sql`insert into profile_months (account_id, profile_id, period)
   select ${sql.placeholder("account")}::uuid, ${sql.placeholder("profile")}::uuid, p from unnest(${sql.placeholder("periods")}::text[]) as p
