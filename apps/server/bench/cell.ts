@@ -36,7 +36,7 @@ import { Worker } from "node:worker_threads";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { connect, rowsOf } from "@seatdesk/db";
-import { benchDatabase, cpuMs, postgresCpu, postgresCpuSpent, type BenchDatabase } from "@seatdesk/db/bench";
+import { benchDatabase, cpuMs, mean, postgresCpu, postgresCpuSpent, type BenchDatabase } from "@seatdesk/db/bench";
 import { seedClose } from "@seatdesk/scheduler/bench/seed";
 import { generatePassword } from "../src/auth/password";
 import type { ClientsConfig, ClientsMessage } from "./console-clients";
@@ -68,9 +68,6 @@ const run = promisify(execFile);
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : null);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** The mean of `of` over the runs of a list; NaN for none. */
-const mean = <T>(list: readonly T[], of: (t: T) => number) => list.reduce((s, t) => s + of(t), 0) / list.length;
-const sum = <T>(list: readonly T[], of: (t: T) => number) => list.reduce((s, t) => s + of(t), 0);
 
 
 // ---- The cell, through the same script as `pnpm cell:up` ----
@@ -181,6 +178,12 @@ async function requests(bench: BenchDatabase) {
     const usageRuns = { 1: [], 2: [] } as Record<1 | 2, { eventsPerSecond: number; failures: number }[]>;
     const consoleRuns = { 1: [], 2: [] } as Record<1 | 2, { p95Ms: number; cpu: CpuPerRequest; failures: number }[]>;
     const label = (servers: number) => `${servers} server${servers > 1 ? "s" : ""}`;
+    // What every run of each kind of client sends to a cell; each run adds its warm-up, duration (and run id).
+    const usageClients = (cell: Cell) =>
+      ({ url: cell.url, key: usage.key, kind: "single", path: "/trpc/usage.record", clients, batchSize: 1, userIds: usage.userIds, maxCredits: 2 }) as const;
+    const consoleClients = (cell: Cell) => ({
+      url: cell.url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors,
+    });
     try {
       const cells = { 1: await cellUp(bench.url, 1, 0), 2: await cellUp(bench.url, 2, 0) };
       // Every process new, so first each cell serves both kinds of requests untimed for a while: a server's
@@ -190,20 +193,14 @@ async function requests(bench: BenchDatabase) {
       // of two servers over one's went 1.5, 1.5, 1.3, 1.1 in one run's four pairs.
       say(`  warming each cell up (${warmCellMs / 1000} s of usage and of console requests)`);
       for (const servers of [1, 2] as const) {
-        await clientsThread("./usage-clients.ts", {
-          url: cells[servers].url, key: usage.key, kind: "single", path: "/trpc/usage.record", clients, warmupMs: 0, durationMs: warmCellMs, batchSize: 1, userIds: usage.userIds, maxCredits: 2,
-          runId: `cellwarm${servers}-${process.pid}`,
-        } satisfies PhaseConfig);
-        await clientsThread("./console-clients.ts", {
-          url: cells[servers].url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, warmupMs: 0, durationMs: warmCellMs, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors,
-        } satisfies ClientsConfig);
+        await clientsThread("./usage-clients.ts", { ...usageClients(cells[servers]), warmupMs: 0, durationMs: warmCellMs, runId: `cellwarm${servers}-${process.pid}` } satisfies PhaseConfig);
+        await clientsThread("./console-clients.ts", { ...consoleClients(cells[servers]), warmupMs: 0, durationMs: warmCellMs } satisfies ClientsConfig);
       }
       for (const [round, servers] of order.entries()) {
         await raw`vacuum (analyze) usage_events, usage_keys, subscriptions, subscription_months, profile_months, directory_users`;
         await raw`checkpoint`;
         const u = await clientsThread<Extract<PhaseMessage, { type: "done" }>>("./usage-clients.ts", {
-          url: cells[servers].url, key: usage.key, kind: "single", path: "/trpc/usage.record", clients, warmupMs, durationMs, batchSize: 1, userIds: usage.userIds, maxCredits: 2,
-          runId: `cell${round}-${process.pid}`,
+          ...usageClients(cells[servers]), warmupMs, durationMs, runId: `cell${round}-${process.pid}`,
         } satisfies PhaseConfig);
         const run = { eventsPerSecond: u.events / (u.elapsedMs / 1000), failures: u.failures };
         usageRuns[servers].push(run);
@@ -214,7 +211,7 @@ async function requests(bench: BenchDatabase) {
         let before: CpuSample | null = null;
         const c = await clientsThread<Extract<ClientsMessage, { type: "done" }>>(
           "./console-clients.ts",
-          { url: cells[servers].url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, warmupMs, durationMs, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors } satisfies ClientsConfig,
+          { ...consoleClients(cells[servers]), warmupMs, durationMs } satisfies ClientsConfig,
           () => (before = sampleCpu(cells[servers])),
         );
         const after = sampleCpu(cells[servers]);
@@ -227,10 +224,14 @@ async function requests(bench: BenchDatabase) {
       await cellsDown();
     }
     const figures = (servers: 1 | 2) => ({
-      eventsPerSecond: mean(usageRuns[servers], (r) => r.eventsPerSecond),
-      consoleP95Ms: mean(consoleRuns[servers], (r) => r.p95Ms),
-      consoleCpu: { servers: mean(consoleRuns[servers], (r) => r.cpu.servers), postgres: mean(consoleRuns[servers], (r) => r.cpu.postgres), machine: mean(consoleRuns[servers], (r) => r.cpu.machine) },
-      failures: sum(usageRuns[servers], (r) => r.failures) + sum(consoleRuns[servers], (r) => r.failures),
+      eventsPerSecond: mean(usageRuns[servers].map((r) => r.eventsPerSecond)),
+      consoleP95Ms: mean(consoleRuns[servers].map((r) => r.p95Ms)),
+      consoleCpu: {
+        servers: mean(consoleRuns[servers].map((r) => r.cpu.servers)),
+        postgres: mean(consoleRuns[servers].map((r) => r.cpu.postgres)),
+        machine: mean(consoleRuns[servers].map((r) => r.cpu.machine)),
+      },
+      failures: [...usageRuns[servers], ...consoleRuns[servers]].reduce((n, r) => n + r.failures, 0),
     });
     return { 1: figures(1), 2: figures(2) };
   } finally {
@@ -291,8 +292,8 @@ async function main() {
   // 1.03 and 0.84 on two days), each figure the mean of its two runs.
   const closes = { 1: [], 2: [] } as Record<1 | 2, { seconds: number; invoices: number }[]>;
   if (parts.includes("close")) for (const workers of [1, 2, 2, 1] as const) closes[workers].push(await close(workers));
-  const c1 = { seconds: mean(closes[1], (c) => c.seconds) };
-  const c2 = { seconds: mean(closes[2], (c) => c.seconds) };
+  const c1 = { seconds: mean(closes[1].map((c) => c.seconds)) };
+  const c2 = { seconds: mean(closes[2].map((c) => c.seconds)) };
   const result = {
     usage: { one_eps: round(r[1].eventsPerSecond, 0), two_eps: round(r[2].eventsPerSecond, 0), ratio_two_to_one: round(r[2].eventsPerSecond / r[1].eventsPerSecond) },
     console: {

@@ -52,7 +52,7 @@ import postgres from "postgres";
 import { defaultCatalog } from "@seatdesk/domain";
 import * as schema from "@seatdesk/db";
 import { connect, type Database, type Db } from "@seatdesk/db";
-import { benchDatabase, cpuMs } from "@seatdesk/db/bench";
+import { benchDatabase, cpuMs, mean } from "@seatdesk/db/bench";
 import { systemClock } from "../src/clock";
 import { createApp, createContext } from "../src/http/app";
 import { jsonLog, silentLog } from "../src/log";
@@ -592,7 +592,6 @@ async function main() {
     );
 
     // Each figure: the mean of its rounds (of equal durations); the p99 of their latencies together.
-    const mean = (list: number[]) => (list.length ? list.reduce((x, y) => x + y, 0) / list.length : Number.NaN);
     const figure = (kind: "bare" | "single" | "batch" | "check") => {
       const list = results.get(kind);
       return list ? { eventsPerSecond: mean(list.map((r) => r.eventsPerSecond)), perSecond: mean(list.map((r) => r.perSecond)), p99: summary(Float64Array.from(list.flatMap((r) => Array.from(r.latencies)))).p99 } : undefined;

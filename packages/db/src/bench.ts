@@ -80,6 +80,9 @@ export function benchDatabase(kind: string, say: (line: string) => void, onInter
   };
 }
 
+/** The mean of a benchmark's figures (NaN for none): each figure of a run alternating its configurations is the mean of its runs. */
+export const mean = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0) / values.length;
+
 /**
  * CPU time (user + system) of a process or thread from /proc, in ms; null where there is no /proc. On a shared
  * 2-core machine throughput moves with whatever else runs, CPU spent much less, so benchmarks report both.

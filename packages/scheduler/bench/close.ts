@@ -24,7 +24,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { defaultCatalog } from "@seatdesk/domain";
 import { connect, rowsOf } from "@seatdesk/db";
-import { benchDatabase, cpuMs, postgresCpu, postgresCpuSpent } from "@seatdesk/db/bench";
+import { benchDatabase, cpuMs, mean, postgresCpu, postgresCpuSpent } from "@seatdesk/db/bench";
 import { closeDue } from "../src/close";
 import { seedClose, tierCase } from "./seed";
 
@@ -194,7 +194,6 @@ async function main() {
       }
     }
 
-    const mean = (list: number[]) => list.reduce((x, y) => x + y, 0) / list.length;
     const c = ceilings[0]!;
     const sameAsCeiling = (r: CloseRun) => r.invoices === profileCount && r.totalCents === c.totalCents && r.ended === c.ended;
     const consistent = ceilings.every((x) => x.totalCents === c.totalCents && x.ended === c.ended) && closes.every((r) => sameAsCeiling(r) && r.failed === 0);

@@ -315,7 +315,7 @@ export async function closeDue(
     if (ids.length === 0) break;
     total = Math.max(total, summary.closed + ids.length);
     const batches: ProfileRef[][] = [];
-    const from = Math.min(ids.length - 1, Math.floor(Math.max(0, Math.min(1, options.start ?? 0)) * ids.length));
+    const from = Math.min(ids.length - 1, Math.max(0, Math.floor((options.start ?? 0) * ids.length)));
     const ordered = from > 0 ? [...ids.slice(from), ...ids.slice(0, from)] : ids;
     for (let i = 0; i < ordered.length; i += batchSize) batches.push(ordered.slice(i, i + batchSize));
     let progressed = false;
