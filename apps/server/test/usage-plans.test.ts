@@ -166,6 +166,13 @@ describe("a large profile among many small ones", () => {
     for (const s of statements) await expectProbes(s);
   });
 
+  it("a batch of many events for a few users locks them one probe each (the lock holds no array)", async () => {
+    const refs = big.userIds.slice(0, 3).map((userId) => ({ userId }));
+    const keys = Array.from({ length: 20 }, (_, i) => `key-${i + 1}`);
+    const [lock] = await statementsOf(refs, keys);
+    await expectProbes(lock!);
+  });
+
   it("a single event's write finds its subscription by the user", async () => {
     const users = big.userIds.slice(0, 1);
     const at = testNow.toISOString();

@@ -233,9 +233,9 @@ function lockSubscriptionsStatement(s: Shape): SQL {
   const lock = (user: SQL) => sql`select 1 from subscriptions s where s.account_id = ${accountOf(s)} and s.profile_id = ${profileOf(s)} and s.user_id = ${user}`;
   if (!s.names && s.ids === 1) return sql`${lock(sql`${sql.placeholder("id0")}::uuid`)} for update`;
   if (!s.names && !s.ids) return sql`select 1 where false`;
-  // A batch: its locks are taken in user order as the planner reads them.
-  if (isBatch(s)) {
-    const users = s.names ? sql`in (${whoOf(s, sql`u.id`)})` : s.ids === "array" ? sql`= any(${sql.placeholder("id")}::uuid[])` : sql`in (${sql.join(Array.from({ length: s.ids }, (_, i) => sql`${sql.placeholder(`id${i}`)}::uuid`), sql`, `)})`;
+  // A batch's users (an array: the statement is planned for its values) are locked in user order as the planner reads them.
+  if (s.ids === "array" || s.names === "array") {
+    const users = s.names ? sql`in (${whoOf(s, sql`u.id`)})` : sql`= any(${sql.placeholder("id")}::uuid[])`;
     return sql`select 1 from subscriptions s where s.account_id = ${accountOf(s)} and s.profile_id = ${profileOf(s)} and s.user_id ${users} order by s.user_id for update`;
   }
   const users = s.names ? sql`select t.id from (${whoOf(s, sql`u.id`)}) as t order by 1` : sql`select q.v as id from ${listRows("id", s.ids as number, "uuid")} order by 1`;
