@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { defaultCatalog } from "@seatdesk/domain";
-import { rowsOf } from "@seatdesk/db";
+import { connect, rowsOf, type Database } from "@seatdesk/db";
 import { openTestDatabase } from "@seatdesk/db/testing";
 import { fixedClock } from "../src/clock";
 import { createApp } from "../src/http/app";
@@ -42,10 +42,22 @@ beforeAll(async () => {
   const database = await openTestDatabase({ max: 10 });
   const clock = fixedClock(testNow);
   h = { database, clock, deps: { database, clock, log: silentLog, catalog: defaultCatalog, regions: defaultRegions }, close: () => database.close() };
-  server = createServer(createApp(h.deps));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await startServer(database));
 });
+
+/** A server of the app on this database handle: another process, when the handle is a pool of its own. */
+async function startServer(database: Database) {
+  const started = createServer(createApp({ ...h.deps, database }));
+  await new Promise<void>((resolve) => started.listen(0, "127.0.0.1", resolve));
+  return {
+    server: started,
+    base: `http://127.0.0.1:${(started.address() as AddressInfo).port}`,
+    close: async () => {
+      await new Promise((resolve) => started.close(resolve));
+      if (database !== h.database) await database.close();
+    },
+  };
+}
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
   await h.close();
@@ -60,8 +72,8 @@ interface Answer<T> {
   message: string | undefined;
 }
 
-async function post<T>(path: string, body: unknown, key: string): Promise<Answer<T>> {
-  const res = await fetch(`${base}/trpc/${path}`, {
+async function post<T>(path: string, body: unknown, key: string, to = base): Promise<Answer<T>> {
+  const res = await fetch(`${to}/trpc/${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
     body: JSON.stringify(body),
@@ -335,7 +347,12 @@ describe(`usage concurrency on ${expectedKind}`, () => {
     expect(rows).toHaveLength(6);
   });
 
-  it("concurrent batches over two users: all or nothing, each key once, no deadlock", { timeout: 120_000 }, async () => {
+  // In one process, batches naming a common user take turns before they reach PostgreSQL (services/usage/turns.ts);
+  // from two processes (two servers, each with its own pool: PostgreSQL only) they meet in the row locks.
+  const processes = pgUrl ? [1, 2] : [1];
+  it.each(processes)("concurrent batches over two users from %i server process(es): all or nothing, each key once, no deadlock", { timeout: 120_000 }, async (n) => {
+    const other = n === 2 ? await startServer(await connect({ url: pgUrl!, max: 10 })) : null;
+    const baseOf = (j: number) => (other && j % 2 === 1 ? other.base : base);
     const t3 = await makeTenant(h, { users: 2 });
     const key3 = (await makeKey(h, t3)).key;
     await callerAs(h, t3.admins.admin).subscriptions.subscribe({ profileId: t3.profileId, userIds: t3.userIds, tier: "pro" });
@@ -347,9 +364,9 @@ describe(`usage concurrency on ${expectedKind}`, () => {
     // Batch 8 repeats some of those keys and ends with an event of a user that does not exist: rejected whole.
     const bad = [...bodies[0]!.slice(0, 10), event("00000000-0000-4000-8000-000000000000", 100, "batch-bad")];
     const answers = await Promise.all([
-      ...Array.from({ length: 8 }, (_, j) => post<{ results: Recorded[] }>("usage.recordBatch", { events: bodies[j % 4] }, key3)),
+      ...Array.from({ length: 8 }, (_, j) => post<{ results: Recorded[] }>("usage.recordBatch", { events: bodies[j % 4] }, key3, baseOf(j))),
       post<{ results: Recorded[] }>("usage.recordBatch", { events: bad }, key3),
-    ]);
+    ]).finally(() => other?.close());
     expect(answers.slice(0, 8).map((a) => `${a.status} ${a.message ?? ""}`)).toEqual(Array.from({ length: 8 }, () => "200 "));
     expect([answers[8]!.status, answers[8]!.message]).toEqual([404, "events.10.userId: no such user in this account"]);
     for (let j = 0; j < 4; j++) {

@@ -2,6 +2,7 @@ import { maxTargetsPerCall, type Catalog } from "@seatdesk/domain";
 import type { KeyScope } from "../../auth/api-keys";
 import { parseEvents, type ParsedEvent, type UsageEventInput } from "./parse";
 import { record } from "./record";
+import { inTurn, userKey } from "./turns";
 import type { Database, Recorded } from "./types";
 
 /**
@@ -10,12 +11,13 @@ import type { Database, Recorded } from "./types";
  * same key with the same body answers the stored result again; with another body, IDEMPOTENCY_CONFLICT.
  *
  * A single event (`usage.record`) is validated here and then recorded together with the other single
- * events of the same profile that arrive in the same turn of the event loop (see coalesce).
+ * events of the same profile that arrive in the same turn of the event loop (see coalesce); a batch waits
+ * for the batches ahead of it that name one of its users (turns.ts).
  */
 export async function recordEvents(db: Database, catalog: Catalog, scope: KeyScope, input: UsageEventInput[], now: Date, indexed: boolean): Promise<Recorded[]> {
   const events = parseEvents(input, now, indexed);
   if (events.length === 1 && !indexed) return [await coalesce(db, catalog, scope, events[0]!)];
-  return record(db, catalog, scope, events, indexed);
+  return inTurn(db, scopeKey(scope), new Set(events.map((e) => userKey(e.user))), () => record(db, catalog, scope, events, indexed));
 }
 
 interface Waiting {
