@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { inTurn, userKey } from "../src/services/usage/turns";
+import { inTurn, TurnWaitTimeout, userKey } from "../src/services/usage/turns";
+import { toTRPCError } from "../src/trpc/errors";
 
 /**
  * services/usage/turns.ts: batches of one profile naming a common user take turns in arrival order; the
@@ -7,13 +8,19 @@ import { inTurn, userKey } from "../src/services/usage/turns";
  */
 
 /** A batch the test finishes when it wants; `started` says whether inTurn let it run. */
-function batch(database: object, profile: string, users: string[]) {
+function batch(database: object, profile: string, users: string[], maxWaitMs?: number) {
   let finish!: (outcome: "ok" | Error) => void;
   const state = { started: false };
-  const done = inTurn(database, profile, new Set(users), () => {
-    state.started = true;
-    return new Promise<string>((resolve, reject) => (finish = (o) => (o === "ok" ? resolve(users.join("+")) : reject(o))));
-  });
+  const done = inTurn(
+    database,
+    profile,
+    new Set(users),
+    () => {
+      state.started = true;
+      return new Promise<string>((resolve, reject) => (finish = (o) => (o === "ok" ? resolve(users.join("+")) : reject(o))));
+    },
+    maxWaitMs,
+  );
   return { state, done, finish: (o: "ok" | Error = "ok") => finish(o) };
 }
 
@@ -91,6 +98,23 @@ describe("batches take turns per profile (turns.ts)", () => {
     expect(b.state.started).toBe(true);
     b.finish();
     await b.done;
+  });
+
+  it("a batch that waits too long leaves the queue with the answer a lock statement's timeout gave (503), and the one behind it goes", async () => {
+    const db = {};
+    const a = batch(db, "p", ["u1"]);
+    const b = batch(db, "p", ["u1", "u2"], 30);
+    const c = batch(db, "p", ["u2"]);
+    await settle();
+    expect([a.state.started, b.state.started, c.state.started]).toEqual([true, false, false]);
+    const error = await b.done.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TurnWaitTimeout);
+    expect(toTRPCError(error)).toMatchObject({ code: "SERVICE_UNAVAILABLE", message: "The database is unavailable; try again shortly." });
+    await settle();
+    expect([b.state.started, c.state.started]).toEqual([false, true]);
+    a.finish();
+    c.finish();
+    await Promise.all([a.done, c.done]);
   });
 
   it("users are keyed as the read finds them: ids in any case alike, names folded, an id and a name apart", () => {
