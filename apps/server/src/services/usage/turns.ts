@@ -50,17 +50,17 @@ export const userKey = (ref: UserRef): string => ("userId" in ref ? `id:${ref.us
  * settles. After `maxWaitMs` of waiting it leaves the queue and throws TurnWaitTimeout instead.
  */
 export async function inTurn<T>(database: object, profile: string, users: ReadonlySet<string>, run: () => Promise<T>, maxWaitMs = apiStatementTimeoutMs): Promise<T> {
-  let byProfile = queues.get(database);
-  if (!byProfile) queues.set(database, (byProfile = new Map()));
-  let queue = byProfile.get(profile);
-  if (!queue) byProfile.set(profile, (queue = []));
+  const byProfile = queues.get(database) ?? new Map<string, Turn[]>();
+  queues.set(database, byProfile);
+  const queue = byProfile.get(profile) ?? [];
+  byProfile.set(profile, queue);
+  const turn: Turn = { users, running: false, go: () => {} };
   const leave = () => {
     queue.splice(queue.indexOf(turn), 1);
     if (queue.length === 0) byProfile.delete(profile);
     else admit(queue);
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const turn: Turn = { users, running: false, go: () => {} };
   const ready = new Promise<void>((resolve, reject) => {
     turn.go = () => {
       clearTimeout(timer);
