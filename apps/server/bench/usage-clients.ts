@@ -43,6 +43,8 @@ export type PhaseMessage =
       firstErrors: string[];
       /** Events answered 2xx, warm-up included: the database must hold exactly this many bench events. */
       acceptedEvents: number;
+      /** Requests answered 2xx in each second of the phase, warm-up included (its first seconds): whether the rate was steady. */
+      timeline: number[];
       elapsedMs: number;
     };
 
@@ -113,6 +115,8 @@ let latencies = new Float64Array(1 << 16);
 let latencyCount = 0;
 const statuses: Record<string, number> = {};
 const firstErrors: string[] = [];
+const timeline: number[] = [];
+const phaseStart = performance.now();
 
 function keep(ms: number) {
   if (latencyCount === latencies.length) {
@@ -132,6 +136,8 @@ async function run(client: number, until: number) {
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
     if (res.status >= 200 && res.status < 300) {
       acceptedEvents += r.events;
+      const second = Math.floor((performance.now() - phaseStart) / 1000);
+      timeline[second] = (timeline[second] ?? 0) + 1;
       if (recording) {
         requests++;
         events += r.events;
@@ -154,4 +160,4 @@ const elapsedMs = performance.now() - t0;
 recording = false;
 agent.destroy();
 const measured = latencies.slice(0, latencyCount);
-port.postMessage({ type: "done", requests, events, latencies: measured, failures, statuses, firstErrors, acceptedEvents, elapsedMs } satisfies PhaseMessage, [measured.buffer]);
+port.postMessage({ type: "done", requests, events, latencies: measured, failures, statuses, firstErrors, acceptedEvents, elapsedMs, timeline: Array.from(timeline, (n) => n ?? 0) } satisfies PhaseMessage, [measured.buffer]);
