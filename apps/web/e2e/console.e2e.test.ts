@@ -128,7 +128,8 @@ describe("Seatdesk console", () => {
     expect(await header.innerText()).toContain("Owner");
     const region = page.getByRole("combobox", { name: "Region" });
     await expect.poll(() => region.inputValue(), patiently).toBe("us-east-1");
-    expect(await region.locator("option").allTextContents()).toEqual(["US East (N. Virginia) · us-east-1", "Europe (Frankfurt) · eu-central-1"]);
+    // Until the regions arrive, the select holds the page's region alone (its id): wait for the list itself.
+    await expect.poll(() => region.locator("option").allTextContents(), patiently).toEqual(["US East (N. Virginia) · us-east-1", "Europe (Frankfurt) · eu-central-1"]);
     expect(await header.getByRole("button", { name: "Sign out" }).isEnabled()).toBe(true);
     const nav = page.getByRole("navigation", { name: "Console" });
     expect(await nav.getByRole("link", { name: "Users & Groups" }).getAttribute("aria-current")).toBe("page");
