@@ -106,6 +106,8 @@ function clientsThread<M extends { type: string }>(file: string, config: unknown
   return new Promise<M>((resolve, reject) => {
     worker.on("message", (m: M) => {
       if (m.type === "measuring") onMeasuring();
+      // bench/usage-clients.ts waits after its warm-up for the word to measure.
+      if (m.type === "warmed") worker.postMessage("measure");
       if (m.type !== "done") return;
       resolve(m);
       void worker.terminate();
@@ -179,8 +181,8 @@ async function requests(bench: BenchDatabase) {
     const consoleRuns = { 1: [], 2: [] } as Record<1 | 2, { p95Ms: number; cpu: CpuPerRequest; failures: number }[]>;
     const label = (servers: number) => `${servers} server${servers > 1 ? "s" : ""}`;
     // What every run of each kind of client sends to a cell; each run adds its warm-up, duration (and run id).
-    const usageClients = (cell: Cell) =>
-      ({ url: cell.url, key: usage.key, kind: "single", path: "/trpc/usage.record", clients, batchSize: 1, userIds: usage.userIds, maxCredits: 2 }) as const;
+    const usageClients = (cell: Cell, runId: string) =>
+      ({ targets: [{ url: cell.url, path: "/trpc/usage.record", runId }], first: 0, sliceMs: 0, switchMs: 0, key: usage.key, kind: "single", clients, batchSize: 1, userIds: usage.userIds, maxCredits: 2 }) as const;
     const consoleClients = (cell: Cell) => ({
       url: cell.url, email: consoleTenant.email, password, profileId: consoleTenant.profileId, clients, searchShare: 0.3, viewShare: 0.25, fragments, deepCursors: consoleTenant.deepCursors,
     });
@@ -193,18 +195,19 @@ async function requests(bench: BenchDatabase) {
       // of two servers over one's went 1.5, 1.5, 1.3, 1.1 in one run's four pairs.
       say(`  warming each cell up (${warmCellMs / 1000} s of usage and of console requests)`);
       for (const servers of [1, 2] as const) {
-        await clientsThread("./usage-clients.ts", { ...usageClients(cells[servers]), warmupMs: 0, durationMs: warmCellMs, runId: `cellwarm${servers}-${process.pid}` } satisfies PhaseConfig);
+        await clientsThread("./usage-clients.ts", { ...usageClients(cells[servers], `cellwarm${servers}-${process.pid}`), warmupMs: 0, durationMs: warmCellMs } satisfies PhaseConfig);
         await clientsThread("./console-clients.ts", { ...consoleClients(cells[servers]), warmupMs: 0, durationMs: warmCellMs } satisfies ClientsConfig);
       }
       for (const [round, servers] of order.entries()) {
         await raw`vacuum (analyze) usage_events, usage_keys, subscriptions, subscription_months, profile_months, directory_users`;
         await raw`checkpoint`;
         const u = await clientsThread<Extract<PhaseMessage, { type: "done" }>>("./usage-clients.ts", {
-          ...usageClients(cells[servers]), warmupMs, durationMs, runId: `cell${round}-${process.pid}`,
+          ...usageClients(cells[servers], `cell${round}-${process.pid}`), warmupMs, durationMs,
         } satisfies PhaseConfig);
-        const run = { eventsPerSecond: u.events / (u.elapsedMs / 1000), failures: u.failures };
+        const measured = u.targets[0]!;
+        const run = { eventsPerSecond: measured.events / (measured.measuredMs / 1000), failures: u.failures };
         usageRuns[servers].push(run);
-        say(`  ${label(servers)}: usage.record ${run.eventsPerSecond.toFixed(0)} events/s (p95 ${p95(u.latencies).toFixed(1)} ms)` + (u.failures ? `; ${u.failures} failures (${u.firstErrors.slice(0, 2).join(" | ")})` : ""));
+        say(`  ${label(servers)}: usage.record ${run.eventsPerSecond.toFixed(0)} events/s (p95 ${p95(measured.latencies).toFixed(1)} ms)` + (u.failures ? `; ${u.failures} failures (${u.firstErrors.slice(0, 2).join(" | ")})` : ""));
       }
       for (const servers of order) {
         await raw`checkpoint`;

@@ -16,14 +16,17 @@
  * 4. Starts the real server in this process (createApp with the deps src/main.ts builds) and drives it
  *    over HTTP from a worker thread, 8 clients on keep-alive connections with the profile key, each
  *    phase 5 s of warm-up then BENCH_SECONDS: single `usage.record` events (random users, unique
- *    keys), `usage.recordBatch` with BENCH_BATCH (500) events, and `usage.check` GETs. Each phase, pgbench's
- *    and the bare server's too, starts from a settled database (vacuumed, analyzed, checkpointed: settle).
- *    The phases run forward (pgbench, bare, single, batch, check) and then back (check … pgbench), and each
+ *    keys), `usage.recordBatch` with BENCH_BATCH (500) events, and `usage.check` GETs. The bare server and
+ *    the single events are one phase: the same clients alternate between the two servers in slices of
+ *    BENCH_SLICE_SECONDS (2.5; bare, single, single, bare, …), each measured BENCH_SECONDS in all, so that
+ *    the ratio of the two compares the same moments of the machine. Each phase, pgbench's too, starts from a
+ *    settled database (vacuumed, analyzed, checkpointed: settle). The phases run forward (pgbench, bare and
+ *    single, batch, check) and then back (check … pgbench; the slices then start with single), and each
  *    figure is the mean of its two rounds (the p99 over both rounds' requests), so that neither side of a ratio gains
  *    from running first on a smaller database or a quieter machine.
  *    Besides rates and latencies, each phase gives the CPU time per request of the server's thread,
- *    of PostgreSQL's backends and of the rest of this process (from /proc, on Linux): on a shared
- *    2-core machine throughput moves with whatever else runs, CPU per request much less.
+ *    of PostgreSQL's backends and of the rest of this process (from /proc, on Linux; with two servers, the
+ *    sum over each one's slices): on a shared 2-core machine throughput moves with whatever else runs.
  * 5. Counts the SQL statements one request of each kind issues (a second, counting connection pool),
  *    checks that the bench's accepted events are all stored and that the counters equal the events,
  *    prints a summary and last one JSON line:
@@ -36,8 +39,8 @@
  * work (a bare node:http handler, a no-op tRPC mutation, a no-op behind the API-key check);
  * BENCH_PROFILE=<dir> writes a V8 CPU profile of the server's thread per phase there and prints
  * where its time went; BENCH_PHASES=single,check runs only some phases; BENCH_ROUNDS=1 runs each once;
- * BENCH_VERBOSE=1 adds the statements of one request, the CPU of each thread of this process and each phase's
- * requests in each of its seconds (warm-up first).
+ * BENCH_VERBOSE=1 adds the statements of one request, the CPU of each thread of this process, each phase's
+ * requests in each of its seconds (warm-up first) and the requests per second of each slice.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -74,6 +77,16 @@ const durationMs = Number(process.env.BENCH_SECONDS ?? 15) * 1000;
  * without the settle between phases. A phase's clients are a new worker each time, compiled as they run.
  */
 const warmupMs = 5_000;
+/**
+ * The bare server and usage.record are measured in alternating slices of this length (A B B A …), with the
+ * first `switchMs` of each unmeasured, not one after the other: on this shared 2-core machine the CPU time
+ * a request takes moved between runs of the same code, for both servers and the clients alike (2026-12-08,
+ * usage.record's phase alone, four runs: 0.21-0.27 ms of the server's thread and 0.33-0.41 ms of PostgreSQL
+ * per event at 1,738-2,181 events/s; the next run 0.40 and 0.58 ms at 1,246 events/s, in both its rounds). A
+ * ratio of two phases run 20 s apart took such a change whole; slices give both servers the same moments.
+ */
+const sliceMs = Number(process.env.BENCH_SLICE_SECONDS ?? 2.5) * 1000;
+const switchMs = 250;
 const concurrency = Math.max(1, Number(process.env.BENCH_CLIENTS ?? 8));
 const batchSize = Math.min(1_000, Math.max(1, Number(process.env.BENCH_BATCH ?? 500)));
 /** Credits per event: 0.01 to 2.00, so most users stay within their allowance and some are in overage. */
@@ -126,9 +139,10 @@ function threadCpu(): Map<string, number> {
   return out;
 }
 let backendPids: () => Promise<number[]> = async () => [];
-async function sampleCpu(): Promise<CpuSample> {
+const sampleCpu = async () => sampleCpuOf(await backendPids());
+function sampleCpuOf(pids: number[]): CpuSample {
   const postgres = new Map<number, number>();
-  for (const pid of await backendPids()) {
+  for (const pid of pids) {
     const ms = cpuMs(`/proc/${pid}/stat`);
     if (ms !== null) postgres.set(pid, ms);
   }
@@ -280,35 +294,76 @@ interface PhaseResult {
   cpu: { main: number; others: number; postgres: number };
 }
 
-/** One phase: the clients in a worker thread, the server timed (and, with BENCH_PROFILE, profiled) while they measure. */
-async function runPhase(kind: PhaseKind, url: string, path: string, timer: ReturnType<typeof timedListener>, seeded: Seeded, keys = runId, label: string = kind): Promise<PhaseResult> {
-  const config: PhaseConfig = { url, key: seeded.key, kind, path, clients: concurrency, warmupMs, durationMs, batchSize, userIds: seeded.userIds, maxCredits, runId: keys };
+/** A server the clients of a phase load: where it listens, the path they call, its timer, and its keys' prefix. */
+interface Served {
+  name: string;
+  url: string;
+  path: string;
+  timer: ReturnType<typeof timedListener>;
+  keys: string;
+}
+
+/**
+ * One phase: the clients in a worker thread, the servers timed (and, with BENCH_PROFILE, profiled) while they
+ * measure. With two targets (bare and usage.record), the clients alternate between them in slices
+ * (bench/usage-clients.ts), starting with `first`, and each target's CPU is the sum over its slices.
+ */
+async function runPhase(kind: PhaseKind, targets: Served[], seeded: Seeded, label: string, first = 0): Promise<PhaseResult[]> {
+  const config: PhaseConfig = {
+    key: seeded.key,
+    kind,
+    targets: targets.map((t) => ({ url: t.url, path: t.path, runId: t.keys })),
+    first,
+    clients: concurrency,
+    warmupMs,
+    durationMs,
+    sliceMs,
+    switchMs,
+    batchSize,
+    userIds: seeded.userIds,
+    maxCredits,
+  };
   const worker = new Worker(
     `const { register } = await import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}); register(); await import(${JSON.stringify(new URL("./usage-clients.ts", import.meta.url).href)});`,
     { eval: true, workerData: config },
   );
   const session = profileDir ? new Session() : null;
-  let cpuAtStart: CpuSample | null = null;
+  // PostgreSQL's backends are read once, after the warm-up (the pools are open by then): a slice's samples are /proc reads only.
+  let pids: number[] = [];
+  let slice: { target: number; at: CpuSample } | null = null;
+  const spent = targets.map(() => ({ main: 0, others: 0, postgres: 0 }));
+  const threadsAtStart = threadCpu();
   const done = await new Promise<Extract<PhaseMessage, { type: "done" }>>((resolve, reject) => {
     worker.on("message", (m: PhaseMessage) => {
-      if (m.type === "measuring") {
-        timer.start();
-        void sampleCpu().then((c) => (cpuAtStart = c));
-        if (session) {
-          session.connect();
-          void session.post("Profiler.enable").then(() => session.post("Profiler.start"));
-        }
+      if (m.type === "warmed") {
+        void backendPids().then((p) => {
+          pids = p;
+          for (const t of targets) t.timer.start();
+          if (session) {
+            session.connect();
+            void session.post("Profiler.enable").then(() => session.post("Profiler.start"));
+          }
+          worker.postMessage("measure");
+        }, reject);
+      }
+      if (m.type === "record") slice = { target: m.target, at: sampleCpuOf(pids) };
+      if (m.type === "pause" && slice) {
+        const d = cpuSpent(slice.at, sampleCpuOf(pids));
+        const s = spent[slice.target]!;
+        s.main += d.main;
+        s.others += d.others;
+        s.postgres += d.postgres;
+        slice = null;
       }
       if (m.type === "done") resolve(m);
     });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`the clients' worker exited with code ${code} before finishing`)));
   });
-  const byPath = timer.stop();
-  const cpuAtEnd = await sampleCpu();
-  const spent = cpuAtStart ? cpuSpent(cpuAtStart, cpuAtEnd) : { main: Number.NaN, others: Number.NaN, postgres: Number.NaN };
-  const byThread = [...cpuAtEnd.threads].map(([t, ms]) => [t, ms - (cpuAtStart?.threads.get(t) ?? ms)] as const).filter(([, ms]) => ms > 0);
-  if (byThread.length) say(`      CPU by thread (ms): ${byThread.sort((a, b) => b[1] - a[1]).map(([t, ms]) => `${t}: ${ms}`).join(", ")}`);
+  const byPath = targets.map((t) => t.timer.stop());
+  const threadsAtEnd = threadCpu();
+  const byThread = [...threadsAtEnd].map(([t, ms]) => [t, ms - (threadsAtStart.get(t) ?? 0)] as const).filter(([, ms]) => ms > 0);
+  if (byThread.length) say(`      CPU by thread (ms, warm-up included): ${byThread.sort((a, b) => b[1] - a[1]).map(([t, ms]) => `${t}: ${ms}`).join(", ")}`);
   let topFunctions: string[] = [];
   if (session) {
     const { profile } = await session.post("Profiler.stop");
@@ -319,22 +374,30 @@ async function runPhase(kind: PhaseKind, url: string, path: string, timer: Retur
     topFunctions = [`profile: ${file}`, ...describeProfile(profile)];
   }
   await worker.terminate();
-  if (process.env.BENCH_VERBOSE === "1") say(`      requests per second, the ${warmupMs / 1000} s of warm-up first: ${done.timeline.join(" ")}`);
-  const seconds = done.elapsedMs / 1000;
-  return {
-    kind,
-    perSecond: done.requests / seconds,
-    eventsPerSecond: done.events / seconds,
-    client: summary(done.latencies),
-    latencies: done.latencies,
-    server: summary(byPath.get(path) ?? []),
-    failures: done.failures,
-    statuses: done.statuses,
-    firstErrors: done.firstErrors,
-    acceptedEvents: done.acceptedEvents,
-    topFunctions,
-    cpu: { main: perOp(spent.main, done.requests), others: perOp(spent.others, done.requests), postgres: perOp(spent.postgres, done.requests) },
-  };
+  if (process.env.BENCH_VERBOSE === "1") {
+    say(`      requests per second, the ${warmupMs / 1000} s of warm-up first${targets.length > 1 ? ", both targets" : ""}: ${done.timeline.join(" ")}`);
+    if (targets.length > 1) say(`      requests per second of each slice: ${done.slices.map((s) => `${targets[s.target]!.name} ${fmt(s.perSecond)}`).join(", ")}`);
+  }
+  return targets.map((t, i) => {
+    const tally = done.targets[i]!;
+    const seconds = tally.measuredMs / 1000;
+    const cpu = spent[i]!;
+    return {
+      kind,
+      perSecond: tally.requests / seconds,
+      eventsPerSecond: tally.events / seconds,
+      client: summary(tally.latencies),
+      latencies: tally.latencies,
+      server: summary(byPath[i]!.get(t.path) ?? []),
+      // The phase's failures, counted once (on its first target): the run fails on any.
+      failures: i === 0 ? done.failures : 0,
+      statuses: done.statuses,
+      firstErrors: done.firstErrors,
+      acceptedEvents: tally.acceptedEvents,
+      topFunctions: i === 0 ? topFunctions : [],
+      cpu: { main: perOp(cpu.main, tally.requests), others: perOp(cpu.others, tally.requests), postgres: perOp(cpu.postgres, tally.requests) },
+    };
+  });
 }
 
 interface ProfileNode {
@@ -518,11 +581,29 @@ async function main() {
       batch: ["/trpc/usage.recordBatch", `usage.recordBatch, ${batchSize} events per request`],
       check: ["/trpc/usage.check", "usage.check"],
     };
-    const order = (["ceiling", "bare", "single", "batch", "check"] as const).filter((p) => phases.has(p));
+    // The bare server and usage.record, both in the run, are measured together in alternating slices (sliceMs).
+    const paired = phases.has("bare") && phases.has("single");
+    const order = (["ceiling", "bare", "single", "pair", "batch", "check"] as const).filter((p) => (p === "pair" ? paired : phases.has(p) && !(paired && (p === "bare" || p === "single"))));
     const sequence = rounds === 2 ? [...order, ...[...order].reverse()] : order;
     const ceilings: { tps: number; latencyMs: number; transactions: number; postgresCpuMs: number }[] = [];
     const results = new Map<"bare" | "single" | "batch" | "check", PhaseResult[]>();
     let pgbenchMissing = false;
+    const report = (phase: "bare" | "single" | "batch" | "check", r: PhaseResult, tag: string) => {
+      results.set(phase, [...(results.get(phase) ?? []), r]);
+      if (phase === "bare") {
+        say(`  bare ceiling (node:http + postgres.js, JSON in and out, the debit's two statements in one transaction)${tag}: ${fmt(r.eventsPerSecond)} events/s`);
+        say(`      client side p50 ${ms(r.client.p50)}  p99 ${ms(r.client.p99)};  CPU per request: server thread ${ms(r.cpu.main)}, PostgreSQL ${ms(r.cpu.postgres)}`);
+      } else {
+        const rate = phase === "batch" ? `${fmt(r.eventsPerSecond)} events/s (${fmt(r.perSecond, 1)} requests/s)` : phase === "single" ? `${fmt(r.eventsPerSecond)} events/s` : `${fmt(r.perSecond)} checks/s`;
+        say(`  ${plan[phase][1]}${tag}: ${rate}`);
+        say(`      client side p50 ${ms(r.client.p50)}  p99 ${ms(r.client.p99)}  max ${ms(r.client.max)};  at the server p50 ${ms(r.server.p50)}  p99 ${ms(r.server.p99)}`);
+        say(`      CPU per request: server thread ${ms(r.cpu.main)}, PostgreSQL ${ms(r.cpu.postgres)} (the clients' worker ${ms(r.cpu.others)})`);
+      }
+      if (r.failures) say(`      ${r.failures} non-2xx answers (${Object.entries(r.statuses).map(([s, k]) => `HTTP ${s}: ${k}`).join(", ")}); first: ${r.firstErrors.join(" | ")}`);
+      for (const line of r.topFunctions) say(`      ${line}`);
+    };
+    const bareTarget = (n: number): Served => ({ name: "bare", url: bareServer!.url, path: "/trpc/usage.record", timer: bareServer!.timer, keys: `${runId}-bare-${n}` });
+    const mainTarget = (phase: "single" | "batch" | "check", n: number): Served => ({ name: phase, url: main.url, path: plan[phase][0], timer, keys: `${runId}-${n}` });
     for (const [i, phase] of sequence.entries()) {
       const n = sequence.slice(0, i + 1).filter((p) => p === phase).length;
       const tag = rounds === 2 ? ` [round ${n}]` : "";
@@ -540,23 +621,17 @@ async function main() {
         say(`      CPU per transaction: PostgreSQL ${ms(c.postgresCpuMs)}`);
         continue;
       }
-      const r =
-        phase === "bare"
-          ? // Keys of their own (bench-<run>-bare-…), counted with the others at the end.
-            await runPhase("single", bareServer!.url, "/trpc/usage.record", bareServer!.timer, seeded, `${runId}-bare-${n}`, `bare-${n}`)
-          : await runPhase(phase, main.url, plan[phase][0], timer, seeded, `${runId}-${n}`, `${phase}-${n}`);
-      results.set(phase, [...(results.get(phase) ?? []), r]);
-      if (phase === "bare") {
-        say(`  bare ceiling (node:http + postgres.js, JSON in and out, the debit's two statements in one transaction)${tag}: ${fmt(r.eventsPerSecond)} events/s`);
-        say(`      client side p50 ${ms(r.client.p50)}  p99 ${ms(r.client.p99)};  CPU per request: server thread ${ms(r.cpu.main)}, PostgreSQL ${ms(r.cpu.postgres)}`);
-      } else {
-        const rate = phase === "batch" ? `${fmt(r.eventsPerSecond)} events/s (${fmt(r.perSecond, 1)} requests/s)` : phase === "single" ? `${fmt(r.eventsPerSecond)} events/s` : `${fmt(r.perSecond)} checks/s`;
-        say(`  ${plan[phase][1]}${tag}: ${rate}`);
-        say(`      client side p50 ${ms(r.client.p50)}  p99 ${ms(r.client.p99)}  max ${ms(r.client.max)};  at the server p50 ${ms(r.server.p50)}  p99 ${ms(r.server.p99)}`);
-        say(`      CPU per request: server thread ${ms(r.cpu.main)}, PostgreSQL ${ms(r.cpu.postgres)} (the clients' worker ${ms(r.cpu.others)})`);
+      if (phase === "pair") {
+        // Keys of their own for the bare server (bench-<run>-bare-…), counted with the others at the end. Round 1
+        // starts with the bare server (bare, single, single, bare, …), round 2 with usage.record.
+        say(`  the bare server and usage.record${tag}, the same clients alternating between them in slices of ${sliceMs / 1000} s (${switchMs} ms unmeasured at each switch)`);
+        const [b, r] = await runPhase("single", [bareTarget(n), mainTarget("single", n)], seeded, `pair-${n}`, (n - 1) % 2);
+        report("bare", b!, tag);
+        report("single", r!, tag);
+        continue;
       }
-      if (r.failures) say(`      ${r.failures} non-2xx answers (${Object.entries(r.statuses).map(([s, k]) => `HTTP ${s}: ${k}`).join(", ")}); first: ${r.firstErrors.join(" | ")}`);
-      for (const line of r.topFunctions) say(`      ${line}`);
+      const [r] = await runPhase(phase === "bare" ? "single" : phase, [phase === "bare" ? bareTarget(n) : mainTarget(phase, n)], seeded, `${phase}-${n}`);
+      report(phase, r!, tag);
     }
 
     if (overhead) {
@@ -568,7 +643,7 @@ async function main() {
         ["noop", "/trpc/noop", "no-op tRPC mutation (publicProcedure)"],
         ["noop-key", "/trpc/noopWithKey", "no-op tRPC mutation behind the API-key check (usageProcedure)"],
       ] as [PhaseKind, string, string][]) {
-        const r = await runPhase(kind, o.url, path, overheadTimer, seeded);
+        const r = (await runPhase(kind, [{ name: kind, url: o.url, path, timer: overheadTimer, keys: runId }], seeded, `overhead-${kind}`))[0]!;
         say(
           `  overhead, ${title}: ${fmt(r.perSecond)} requests/s, client p50 ${ms(r.client.p50)} p99 ${ms(r.client.p99)}; CPU per request: server thread ${ms(r.cpu.main)}, ` +
             `PostgreSQL ${ms(r.cpu.postgres)}, the clients' worker ${ms(r.cpu.others)}${r.failures ? `; ${r.failures} failures: ${r.firstErrors[0]}` : ""}`,
