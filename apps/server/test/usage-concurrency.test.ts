@@ -93,33 +93,41 @@ const event = (userId: string, creditsCc: number, idempotencyKey: string, client
 const record = (key: string, e: WireEvent) => post<Recorded>("usage.record", e, key);
 
 /**
- * Holds every subscription row of the account in a transaction of its own (PostgreSQL only), until
- * `waiters` statements wait for a lock; then lets them all go at once.
+ * Holds the subscription rows of the account (or of one of its users) in a transaction of its own (PostgreSQL
+ * only); `waitFor(n)` returns once n statements wait for a lock, `release` lets them go.
  */
-async function holdRows(url: string, accountId: string) {
+async function holdRows(url: string, accountId: string, userId?: string) {
   const holder = postgres(url, { max: 2, onnotice: () => {} });
   let release!: () => void;
   let locked!: () => void;
   const isLocked = new Promise<void>((resolve) => (locked = resolve));
   const transaction = holder.begin(async (tx) => {
-    await tx`select 1 from subscriptions where account_id = ${accountId}::uuid for update`;
+    await tx`select 1 from subscriptions where account_id = ${accountId}::uuid ${userId ? tx`and user_id = ${userId}::uuid` : tx``} for update`;
     locked();
     await new Promise<void>((resolve) => (release = resolve));
   });
   await isLocked;
+  const waitFor = async (waiters: number) => {
+    for (let i = 0; ; i++) {
+      const [row] = await holder`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+      if (row!.n >= waiters) return;
+      expect(i, `${row!.n} of ${waiters} statements wait for the held rows`).toBeLessThan(400);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const releaseAll = async () => {
+    release();
+    await transaction;
+    await holder.end();
+  };
   return {
+    waitFor,
+    release: releaseAll,
     async releaseWhenWaiting(waiters: number) {
       try {
-        for (let i = 0; ; i++) {
-          const [row] = await holder`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
-          if (row!.n >= waiters) break;
-          expect(i, `${row!.n} of ${waiters} statements wait for the held rows`).toBeLessThan(400);
-          await new Promise((r) => setTimeout(r, 25));
-        }
+        await waitFor(waiters);
       } finally {
-        release();
-        await transaction;
-        await holder.end();
+        await releaseAll();
       }
     },
   };
@@ -244,6 +252,32 @@ describe(`usage concurrency on ${expectedKind}`, () => {
     for (const r of results) expect(r).toEqual({ ...first[0], replayed: r !== first[0] });
     expect(await eventCountForKey(t, "same-body")).toBe(1);
     expect(await ledgerOf(t, userId)).toEqual({ included: 725, overage: 0, unbilled: 0 });
+  });
+
+  // coalesce.ts: while a group of the profile is being recorded, an event alone waits a moment for a second one.
+  // Only a moment: here the group ahead waits for a user's row, held elsewhere until this event has its answer.
+  it("an event alone does not wait for a group of its profile held up by a lock: it is recorded while the lock is still held", async () => {
+    const t2 = await makeTenant(h, { users: 2 });
+    const key2 = (await makeKey(h, t2)).key;
+    await callerAs(h, t2.admins.admin).subscriptions.subscribe({ profileId: t2.profileId, userIds: t2.userIds, tier: "pro" });
+    const [blocked, free] = t2.userIds as [string, string];
+    const held = pgUrl ? await holdRows(pgUrl, t2.accountId, blocked) : null;
+    try {
+      let blockedAnswered = false;
+      const first = record(key2, event(blocked, 100, "behind-a-lock")).then((a) => ((blockedAnswered = true), a));
+      // On PostgreSQL, the first event's group now waits for its user's row.
+      await held?.waitFor(1);
+      const second = await record(key2, event(free, 100, "beside-a-lock"));
+      expect(second.status).toBe(200);
+      expect(second.data).toMatchObject({ userId: free, includedCc: 100, replayed: false });
+      if (held) expect(blockedAnswered, "the held user's event answered before its row was released").toBe(false);
+      await held?.release();
+      const answer = await first;
+      expect(answer.status).toBe(200);
+      expect(answer.data).toMatchObject({ userId: blocked, includedCc: 100, replayed: false });
+    } finally {
+      await held?.release().catch(() => {});
+    }
   });
 
   it("100 concurrent records with one key and different credits: one debit; every other answer a CONFLICT", async () => {
