@@ -254,7 +254,7 @@ describe(`usage concurrency on ${expectedKind}`, () => {
     expect(await ledgerOf(t, userId)).toEqual({ included: 725, overage: 0, unbilled: 0 });
   });
 
-  // coalesce.ts: while a group of the profile is being recorded, an event alone waits a moment for a second one.
+  // coalesce.ts: while a group of the profile is being recorded, an event waits a moment for others to go with it.
   // Only a moment: here the group ahead waits for a user's row, held elsewhere until this event has its answer.
   it("an event alone does not wait for a group of its profile held up by a lock: it is recorded while the lock is still held", async () => {
     const t2 = await makeTenant(h, { users: 2 });

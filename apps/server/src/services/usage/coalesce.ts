@@ -87,16 +87,18 @@ function coalesce(db: Database, catalog: Catalog, scope: KeyScope, event: Parsed
 }
 
 /**
- * While a group of the profile is being recorded, one event alone waits up to `loneWaitMs` for a second (or for
- * the profile's groups to finish) rather than going as a group of one at once: a group costs PostgreSQL and this
+ * While a group of the profile is being recorded, events wait up to `loneWaitMs` for a group of three (or for the
+ * profile's groups to finish) rather than going as a group of one or two at once: a group costs PostgreSQL and this
  * process most of its work whatever its size. bench:usage (2026-12-08, the bare server and single events in
  * alternating slices): without the wait, half the groups held one event, and usage.record reached 0.70-0.82 of
  * the bare server (0.74 on average over nine runs), with 1.26-1.50 times its CPU per event on the server's thread
- * and 1.24-1.43 times in PostgreSQL (two runs); with it, 0.75, 0.81 and 0.82 in three runs, at 1.14-1.28 and
- * 1.00-1.31 times. An event arriving when nothing of its profile is being recorded goes at once; the bound keeps
- * one from waiting longer behind a group held up by a lock (a batch of that group's user, say).
+ * and 1.24-1.43 times in PostgreSQL (two runs). Waiting for two: 0.75-0.82 (0.79 over five runs); for three:
+ * 0.79-0.85 (0.82 over four), at 1.17-1.24 times the bare server's CPU per event on the thread and 0.92-1.13 in
+ * PostgreSQL (two runs); for four: 0.78 twice. Events arriving when nothing of their profile is being recorded go
+ * at once; the bound keeps them from waiting longer behind a group held up by a lock (a batch of that group's user,
+ * say).
  */
-const minGroupWhileBusy = 2;
+const minGroupWhileBusy = 3;
 const loneWaitMs = 2;
 
 function startNext(db: Database, lane: Lane, waited = false) {
