@@ -44,7 +44,7 @@ interface Lane {
   running: number;
   queue: Waiting[];
   scheduled: boolean;
-  /** The timer of an event waiting for a second (minGroupWhileBusy). */
+  /** The timer of the events waiting for a group of `minGroupWhileBusy` while other groups are in flight. */
   waiting: ReturnType<typeof setTimeout> | null;
 }
 /**
@@ -69,7 +69,8 @@ function laneOf(db: Database, catalog: Catalog, scope: KeyScope): Lane {
 /**
  * Concurrent single events of one profile are recorded together, as group commit does: while
  * `groupsInFlight` groups of the profile are being recorded, arriving events wait, and when one
- * finishes, all those waiting go as the next group, in one transaction: one BEGIN, one lock, one read,
+ * finishes (or, with fewer in flight, once `minGroupWhileBusy` are waiting or `groupWaitMs` has passed),
+ * all those waiting go as the next group, in one transaction: one BEGIN, one lock, one read,
  * one write and one COMMIT for all of them instead of one each, which is most of what an event costs
  * PostgreSQL. Without contention an event goes at once (on the next turn of the event loop). A group
  * runs exactly as a batch does, event after event through the rules, so each answer is the one the
@@ -87,7 +88,7 @@ function coalesce(db: Database, catalog: Catalog, scope: KeyScope, event: Parsed
 }
 
 /**
- * While a group of the profile is being recorded, events wait up to `loneWaitMs` for a group of three (or for the
+ * While a group of the profile is being recorded, events wait up to `groupWaitMs` for a group of three (or for the
  * profile's groups to finish) rather than going as a group of one or two at once: a group costs PostgreSQL and this
  * process most of its work whatever its size. bench:usage (2026-12-08, the bare server and single events in
  * alternating slices): without the wait, half the groups held one event, and usage.record reached 0.70-0.82 of
@@ -99,7 +100,7 @@ function coalesce(db: Database, catalog: Catalog, scope: KeyScope, event: Parsed
  * say).
  */
 const minGroupWhileBusy = 3;
-const loneWaitMs = 2;
+const groupWaitMs = 2;
 
 function startNext(db: Database, lane: Lane, waited = false) {
   if (lane.scheduled || lane.running >= groupsInFlight || lane.queue.length === 0) return;
@@ -107,7 +108,7 @@ function startNext(db: Database, lane: Lane, waited = false) {
     lane.waiting ??= setTimeout(() => {
       lane.waiting = null;
       startNext(db, lane, true);
-    }, loneWaitMs);
+    }, groupWaitMs);
     return;
   }
   if (lane.waiting) {
